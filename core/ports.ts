@@ -1,0 +1,90 @@
+// Ports: the small interfaces core/ needs from the outside world. Implementations live in
+// drivers/ and jobs/ and are handed to core as plain arguments.
+import type { Reply } from "./reply.js";
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Where a message lives, so that any process can update it later. */
+export interface MessageRef {
+  platform: string;
+  channel: string;
+  messageId: string;
+  /** Thread parent, where the platform has threads. */
+  threadId?: string;
+}
+
+export interface Notifier {
+  /** Replace the message with a new reply. */
+  update(ref: MessageRef, reply: Reply): Promise<void>;
+  /** Post a new message (in the thread of `ref` when given). */
+  post(channel: { platform: string; channel: string; threadId?: string }, reply: Reply): Promise<MessageRef>;
+}
+
+export interface JobQueue {
+  /** Enqueue `name` with `data`; `jobId` makes it idempotent (a second add with the same id is a no-op). */
+  enqueue(
+    queue: string,
+    name: string,
+    data: unknown,
+    opts?: { jobId?: string; delayMs?: number },
+  ): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+// Routers
+// ---------------------------------------------------------------------------
+
+export type BgpNeighborState = "idle" | "connect" | "active" | "opensent" | "openconfirm" | "established";
+
+export interface BgpNeighbor {
+  remoteAddress: string;
+  remoteAs: number;
+  state: BgpNeighborState;
+  /** Seconds in the current state, when the router says. */
+  uptimeSeconds?: number;
+  receivedPrefixes?: number;
+  acceptedPrefixes?: number;
+  advertisedPrefixes?: number;
+  description?: string;
+}
+
+export interface CommitResult {
+  /** The platform's own words, for the change's message (never credentials). */
+  output: string;
+}
+
+/**
+ * What a deploy needs from a router. The deploy runs:
+ * getConfig -> loadCandidate -> compare -> commit(confirmSeconds) -> verify -> confirm,
+ * and rollback on any failure after loadCandidate.
+ */
+export interface RouterDriver {
+  /** The configuration peerbot manages on this router (the whole file, or the owned part). */
+  getConfig(): Promise<string>;
+  /** Stage `config` without applying it. Throws DriverError when the router rejects it. */
+  loadCandidate(config: string): Promise<void>;
+  /** The router's own diff of candidate against running (may be empty). */
+  compare(): Promise<string>;
+  /** Apply the candidate; where the platform can, it reverts by itself unless confirmed within `confirmSeconds`. */
+  commit(confirmSeconds: number): Promise<CommitResult>;
+  /** Make the last commit permanent. */
+  confirm(): Promise<void>;
+  /** Undo the last commit (or discard the candidate). */
+  rollback(): Promise<void>;
+  getBgpNeighbors(): Promise<BgpNeighbor[]>;
+  close(): Promise<void>;
+}
+
+/** A router said no, or could not be reached. `transient` errors are retried; others are not. */
+export class DriverError extends Error {
+  constructor(
+    message: string,
+    readonly transient = false,
+  ) {
+    super(message);
+    this.name = "DriverError";
+  }
+}
