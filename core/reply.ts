@@ -59,6 +59,11 @@ export interface Reply {
   context?: string;
   buttons?: Button[];
   pagination?: Pagination;
+  /**
+   * An object whose state this message shows, e.g. "change:42": once posted, the platform
+   * reports where, so that a job in any process can update the message later. Not rendered.
+   */
+  track?: string;
   /** Only the invoking user sees it (Slack ephemeral, Discord ephemeral); console ignores it. */
   ephemeral?: boolean;
 }

@@ -22,7 +22,10 @@ const require = createRequire(import.meta.url);
 export let lastPanic = "";
 
 interface WasmApi {
-  instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ instance: { exports: unknown } }>;
+  instantiate(
+    bytes: Uint8Array,
+    imports: Record<string, unknown>,
+  ): Promise<{ instance: { exports: unknown } }>;
 }
 
 let bindings: Promise<typeof EngineTypes> | undefined;

@@ -1,0 +1,197 @@
+// `peerbot <subcommand>`: console, start, worker, migrate, seed-demo, each with --help.
+import { parseArgs } from "node:util";
+import { config as loadDotenv } from "dotenv";
+import { ConfigError, loadConfig, type Config } from "../core/config.js";
+import { createLogger } from "../core/log.js";
+import { boot, type Runtime } from "./runtime.js";
+
+interface Sub {
+  summary: string;
+  usage: string;
+  options?: Record<string, { type: "string" | "boolean"; short?: string; description: string }>;
+  run(opts: Record<string, string | boolean | undefined>, config: Config): Promise<number>;
+}
+
+const SUBCOMMANDS: Record<string, Sub> = {
+  console: {
+    summary: "Talk to peerbot in this terminal (embedded database unless DATABASE_URL is set).",
+    usage: "peerbot console [--user <name>]",
+    options: {
+      user: { type: "string", short: "u", description: "act as this console user (default: $USER)" },
+    },
+    async run(opts, config) {
+      const { ConsoleSession, runConsole } = await import("./console/console.js");
+      const { buildRegistry } = await import("../commands/index.js");
+      const user = (opts.user as string | undefined) ?? process.env.USER ?? "console";
+      let session: InstanceType<typeof ConsoleSession> | undefined;
+      const rt = await boot(config, {
+        allowEmbedded: true,
+        notifier: {
+          update: (ref, reply) => session!.notifier.update(ref, reply),
+          post: (ch, reply) => session!.notifier.post(ch, reply),
+        },
+      });
+      try {
+        await registerWorkers(rt);
+        session = new ConsoleSession(buildRegistry(), rt.services, user, process.stdout);
+        const interactive = Boolean(process.stdin.isTTY);
+        const empty = (await rt.services.db.prisma.internetExchange.count()) === 0;
+        const banner = [
+          ...rt.notes.map((n) => `note: ${n}`),
+          ...(empty ? ["note: the database is empty; run `peerbot seed-demo` for the demo network."] : []),
+          ...(interactive ? [`peerbot console as ${user}. Type \`help\`, or \`quit\` to leave.`] : []),
+        ];
+        await runConsole(session, { input: process.stdin, output: process.stdout, interactive }, banner);
+        await rt.queue.drain();
+        return 0;
+      } finally {
+        await rt.close();
+      }
+    },
+  },
+  start: {
+    summary: "Run the configured chat platforms (Slack, Discord) with in-process workers.",
+    usage: "peerbot start",
+    async run(_opts, config) {
+      const rt = await boot(config, { allowEmbedded: false });
+      await registerWorkers(rt);
+      await rt.queue.start();
+      const { startPlatforms } = await import("./platforms.js");
+      const stop = await startPlatforms(rt);
+      await waitForSignal();
+      await stop();
+      await rt.close();
+      return 0;
+    },
+  },
+  worker: {
+    summary: "Run the job workers only (deploys, e-mail, PeeringDB sync, polling); needs REDIS_URL.",
+    usage: "peerbot worker",
+    async run(_opts, config) {
+      if (!config.REDIS_URL) {
+        process.stderr.write("peerbot worker needs REDIS_URL: workers take their jobs from Redis.\n");
+        return 2;
+      }
+      const rt = await boot(config, { allowEmbedded: false });
+      await registerWorkers(rt);
+      await rt.queue.start();
+      process.stderr.write("peerbot worker: waiting for jobs.\n");
+      await waitForSignal();
+      await rt.close();
+      return 0;
+    },
+  },
+  migrate: {
+    summary: "Apply pending database migrations (safe to run from several processes at once).",
+    usage: "peerbot migrate",
+    async run(_opts, config) {
+      const rt = await boot(config, { allowEmbedded: true });
+      process.stdout.write("The database is up to date.\n");
+      await rt.close();
+      return 0;
+    },
+  },
+  "seed-demo": {
+    summary: "Load the demo network (AS64500 at LINX LON1, AMS-IX, DE-CIX Frankfurt) and PeeringDB data.",
+    usage: "peerbot seed-demo",
+    async run(_opts, config) {
+      const { seedDemo } = await import("../core/demo.js");
+      const rt = await boot(config, { allowEmbedded: true });
+      try {
+        for (const n of rt.notes) process.stdout.write(`note: ${n}\n`);
+        const s = await seedDemo(rt.services.db, { dataDir: config.PEERBOT_DATA_DIR });
+        process.stdout.write(
+          `Demo network ready: AS64500 with ${s.connections} connections at ${s.ixps} IXPs, ${s.routers} routers, ${s.sessions} sessions.\n`,
+        );
+        return 0;
+      } finally {
+        await rt.close();
+      }
+    },
+  },
+};
+
+/** Registers every queue's worker function on the runtime's queue. */
+async function registerWorkers(rt: Runtime): Promise<void> {
+  const { registerAllWorkers } = await import("../jobs/index.js");
+  registerAllWorkers(rt.queue, rt.services);
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+function helpText(): string {
+  const lines = ["Usage: peerbot <command> [options]", "", "Commands:"];
+  for (const [name, s] of Object.entries(SUBCOMMANDS)) lines.push(`  ${name.padEnd(10)} ${s.summary}`);
+  lines.push(
+    "",
+    "Run `peerbot <command> --help` for its options. Settings come from the environment; see .env.example.",
+  );
+  return lines.join("\n");
+}
+
+function subHelp(name: string, s: Sub): string {
+  const lines = [`Usage: ${s.usage}`, "", s.summary];
+  const opts = Object.entries(s.options ?? {});
+  if (opts.length) {
+    lines.push("", "Options:");
+    for (const [k, o] of opts)
+      lines.push(
+        `  ${o.short ? `-${o.short}, ` : "    "}--${k}${o.type === "string" ? " <value>" : ""}  ${o.description}`,
+      );
+  }
+  lines.push("  -h, --help  show this help");
+  void name;
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(helpText() + "\n");
+    return name ? 0 : 2;
+  }
+  const sub = SUBCOMMANDS[name];
+  if (!sub) {
+    process.stderr.write(`peerbot: there is no command "${name}".\n${helpText()}\n`);
+    return 2;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { ...(sub.options ?? {}), help: { type: "boolean", short: "h" } },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`peerbot ${name}: ${(err as Error).message}\n${subHelp(name, sub)}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(subHelp(name, sub) + "\n");
+    return 0;
+  }
+  if (process.env.PEERBOT_NO_ENV_FILE !== "true") loadDotenv({ quiet: true });
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + "\n");
+      return 78; // EX_CONFIG
+    }
+    throw err;
+  }
+  try {
+    return await sub.run(values, config);
+  } catch (err) {
+    createLogger(config.PEERBOT_LOG_LEVEL).error(`peerbot ${name} failed`, { err });
+    process.stderr.write(`peerbot ${name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,119 @@
+// Start-up: configuration -> database (a server, or the embedded PGlite) -> migrations ->
+// secrets -> job queue. Shared by every `peerbot` subcommand.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Config, RoleBinding } from "../core/config.js";
+import { roleBinding } from "../core/config.js";
+import { SecretBox, newSecretKey } from "../core/crypto.js";
+import { openDatabase, type Database } from "../core/db.js";
+import { createLogger, type Logger } from "../core/log.js";
+import { systemClock, type Notifier } from "../core/ports.js";
+import type { Services } from "../commands/registry.js";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../drivers/embedded-postgres.js";
+import { BullJobQueue, InProcessQueue, type RunnableQueue } from "../jobs/queue.js";
+import { migrate } from "../prisma/migrate.js";
+
+/** In the embedded demo, with no PEERBOT_ROLES, these console users get these roles. */
+export const DEMO_ROLES: RoleBinding[] = [
+  "console:alice=operator",
+  "console:bob=approver",
+  "console:admin=admin",
+].map((s) => roleBinding.parse(s));
+
+export interface Runtime {
+  services: Services;
+  queue: RunnableQueue;
+  embedded: boolean;
+  notes: string[];
+  close(): Promise<void>;
+}
+
+export interface BootOptions {
+  /** May this subcommand fall back to the embedded database? (console, seed-demo, migrate) */
+  allowEmbedded: boolean;
+  /** Run workers in this process. */
+  workers?: boolean;
+  notifier?: Notifier;
+  log?: Logger;
+}
+
+export async function boot(config: Config, opts: BootOptions): Promise<Runtime> {
+  const log = opts.log ?? createLogger(config.PEERBOT_LOG_LEVEL);
+  const notes: string[] = [];
+  let embedded: EmbeddedPostgres | undefined;
+  let url = config.DATABASE_URL;
+  if (!url) {
+    if (!opts.allowEmbedded) {
+      throw new Error(
+        "DATABASE_URL is not set: `peerbot start` and `peerbot worker` need a PostgreSQL server.",
+      );
+    }
+    embedded = await startEmbeddedPostgres(config.PEERBOT_DATA_DIR);
+    url = embedded.url;
+    notes.push(
+      `Using the embedded database in ${path.resolve(config.PEERBOT_DATA_DIR)} (set DATABASE_URL to use a server).`,
+    );
+  }
+  let db: Database | undefined;
+  let queue: RunnableQueue | undefined;
+  try {
+    await migrate(url, { lock: !embedded });
+    db = openDatabase(url, { poolSize: embedded ? 1 : config.DATABASE_POOL_SIZE });
+
+    const cfg: Config = { ...config };
+    if (embedded && cfg.PEERBOT_ROLES.length === 0) {
+      cfg.PEERBOT_ROLES = DEMO_ROLES;
+      notes.push(
+        "Demo roles: alice is an operator, bob an approver, admin an admin (set PEERBOT_ROLES to change).",
+      );
+    }
+    const secrets = loadSecrets(cfg, !!embedded);
+
+    if (cfg.REDIS_URL) {
+      queue = new BullJobQueue(cfg.REDIS_URL, cfg.PEERBOT_QUEUE_PREFIX, log);
+    } else {
+      queue = new InProcessQueue(log);
+      notes.push("No REDIS_URL: jobs run inside this process.");
+    }
+    const services: Services = {
+      db,
+      config: cfg,
+      clock: systemClock,
+      jobs: queue,
+      notifier: opts.notifier,
+      secrets,
+      log,
+    };
+    const q = queue;
+    const d = db;
+    return {
+      services,
+      queue: q,
+      embedded: !!embedded,
+      notes,
+      async close() {
+        await q.close().catch(() => {});
+        await d.close().catch(() => {});
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await queue?.close().catch(() => {});
+    await db?.close().catch(() => {});
+    await embedded?.stop();
+    throw err;
+  }
+}
+
+/** PEERBOT_SECRET_KEY, or (embedded mode only) a key kept in the data directory. */
+function loadSecrets(config: Config, embedded: boolean): SecretBox | undefined {
+  if (config.PEERBOT_SECRET_KEY) return SecretBox.fromString(config.PEERBOT_SECRET_KEY);
+  if (!embedded) return undefined;
+  const file = path.resolve(config.PEERBOT_DATA_DIR, "secret.key");
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, newSecretKey() + "\n", { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  return SecretBox.fromString(readFileSync(file, "utf8"));
+}

@@ -1,0 +1,17 @@
+// The registry of every command and button action peerbot answers.
+import { asCommand } from "./as.js";
+import { helpCommand } from "./help.js";
+import { ixCommand, ixpsCommand } from "./ix.js";
+import { Registry } from "./registry.js";
+import { routersCommand, sessionsCommand } from "./sessions.js";
+
+export function buildRegistry(): Registry {
+  const r = new Registry();
+  r.add(helpCommand(r));
+  r.add(asCommand);
+  r.add(ixCommand);
+  r.add(ixpsCommand);
+  r.add(sessionsCommand);
+  r.add(routersCommand);
+  return r;
+}

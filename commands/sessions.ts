@@ -1,0 +1,134 @@
+import { z } from "zod";
+import { parseAsn } from "../core/asn.js";
+import { resolveIxp } from "../core/ixp.js";
+import type { Button } from "../core/reply.js";
+import { listSessions, type SessionFilter } from "../core/sessions.js";
+import { pageArg, statusArg } from "./args.js";
+import { quoteWord } from "./grammar.js";
+import { defineCommand } from "./registry.js";
+
+const usage = "sessions [AS|IXP|router] [status:<status>] [page:<n>]";
+
+export const sessionsCommand = defineCommand({
+  name: "sessions",
+  aliases: ["session-list", "bgp"],
+  summary: "List BGP sessions, for an AS, an IXP or a router, optionally by status.",
+  usage,
+  examples: ["sessions", "sessions linx", "sessions AS15169", "sessions edge1.lon status:enabled"],
+  role: "viewer",
+  args: { positional: ["target"], rest: true, options: ["status", "page"] },
+  schema: z.object({
+    target: z.string().max(100, "That name is too long for an AS, an IXP or a router.").optional(),
+    status: statusArg,
+    page: pageArg,
+  }),
+  async handler({ target, status, page }, ctx) {
+    const { db } = ctx.services;
+    const filter: SessionFilter = { status };
+    let scope = "all sessions";
+    if (target) {
+      const asn = parseAsn(target);
+      const router = asn === null ? await db.prisma.router.findUnique({ where: { name: target } }) : null;
+      if (asn !== null) {
+        filter.asn = asn;
+        scope = `AS${asn}`;
+      } else if (router) {
+        filter.routerId = router.id;
+        scope = `router ${router.name}`;
+        ctx.objects.push(`router:${router.id}`);
+      } else {
+        const rerun = (slug: string) =>
+          ["sessions", quoteWord(slug), status ? `status:${status}` : ""].filter(Boolean).join(" ");
+        const ixp = await resolveIxp(db, target, rerun, usage);
+        filter.ixpId = ixp.id;
+        scope = ixp.name;
+        ctx.objects.push(`ixp:${ixp.id}`);
+      }
+    }
+    const res = await listSessions(db, filter, page);
+    if (res.total === 0) {
+      return { kind: "info", text: `No ${status ? `${status} ` : ""}sessions for ${scope}.` };
+    }
+    const base = ["sessions", target ? quoteWord(target) : "", status ? `status:${status}` : ""]
+      .filter(Boolean)
+      .join(" ");
+    const buttons: Button[] = [];
+    const prev = res.page > 1 ? `cmd:${base} page:${res.page - 1}` : undefined;
+    const next = res.page < res.pages ? `cmd:${base} page:${res.page + 1}` : undefined;
+    return {
+      title: `Sessions: ${scope}${status ? ` (${status})` : ""}`,
+      text: `${res.total} session${res.total === 1 ? "" : "s"}${res.pages > 1 ? `, page ${res.page} of ${res.pages}` : ""}.`,
+      table: {
+        columns: ["AS", "name", "where", "router", "address", "status", "BGP", "prefixes"],
+        rows: res.rows.map((r) => [
+          `AS${r.asn}`,
+          r.asName,
+          r.where + (r.isRouteServer ? " (RS)" : ""),
+          r.router,
+          r.ipAddress,
+          r.status,
+          r.bgpState ?? "",
+          r.receivedPrefixCount === null ? "" : String(r.receivedPrefixCount),
+        ]),
+        alignRight: [7],
+      },
+      buttons,
+      pagination: res.pages > 1 ? { page: res.page, pages: res.pages, prev, next } : undefined,
+    };
+  },
+});
+
+export const routersCommand = defineCommand({
+  name: "routers",
+  summary: "List our routers: platform, local AS, status and how many sessions each carries.",
+  usage: "routers",
+  examples: ["routers"],
+  role: "viewer",
+  args: {},
+  schema: z.object({}),
+  async handler(_args, ctx) {
+    const { db } = ctx.services;
+    const routers = await db.prisma.router.findMany({
+      orderBy: { name: "asc" },
+      select: {
+        id: true,
+        name: true,
+        hostname: true,
+        platform: true,
+        status: true,
+        pollSessionState: true,
+        localAs: { select: { asn: true } },
+        _count: { select: { directSessions: true, connections: true } },
+      },
+    });
+    if (!routers.length) return { kind: "info", text: "peerbot knows no router yet." };
+    const ixpCounts = await db.prisma.ixpSession.groupBy({
+      by: ["connectionId"],
+      _count: { _all: true },
+    });
+    const conns = await db.prisma.connection.findMany({ select: { id: true, routerId: true } });
+    const perRouter = new Map<number, number>();
+    const connRouter = new Map(conns.map((c) => [c.id, c.routerId]));
+    for (const g of ixpCounts) {
+      const r = connRouter.get(g.connectionId);
+      if (r != null) perRouter.set(r, (perRouter.get(r) ?? 0) + g._count._all);
+    }
+    return {
+      title: `${routers.length} router${routers.length === 1 ? "" : "s"}`,
+      table: {
+        columns: ["name", "hostname", "platform", "local AS", "status", "connections", "sessions", "polled"],
+        rows: routers.map((r) => [
+          r.name,
+          r.hostname,
+          r.platform,
+          `AS${r.localAs.asn}`,
+          r.status,
+          String(r._count.connections),
+          String((perRouter.get(r.id) ?? 0) + r._count.directSessions),
+          r.pollSessionState ? "yes" : "no",
+        ]),
+        alignRight: [5, 6],
+      },
+    };
+  },
+});

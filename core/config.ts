@@ -1,0 +1,141 @@
+// Every setting comes from the environment (and an optional .env), parsed once here.
+// An invalid value stops start-up with one line per problem naming the variable.
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const optionalUrl = (protocols: string[], what: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === "" ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(p)), {
+      message: `expected ${what}`,
+    });
+
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(ms|s|m|h|d)?$/, "expected a duration such as 90s, 15m, 1h")
+  .transform(parseDuration);
+
+export function parseDuration(s: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
+  if (!m) throw new Error(`not a duration: ${s}`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "s"] ?? 1000;
+  return n * unit;
+}
+
+export const ROLES = ["viewer", "operator", "approver", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * PEERBOT_ROLES binds platform identities to roles, comma-separated:
+ *   console:alice=operator, slack:U024BE7LH=approver, slack:group:S0614TZR7=operator,
+ *   discord:123456789012345678=admin, discord:role:987654321098765432=approver
+ */
+export const roleBinding = z
+  .string()
+  .trim()
+  .regex(
+    /^(console|slack|discord):((user|group|role):)?[^=,\s]+=(viewer|operator|approver|admin)$/,
+    "expected platform:[user:|group:|role:]id=role, e.g. slack:U024BE7LH=approver",
+  )
+  .transform((s) => {
+    const [left, role] = s.split("=") as [string, Role];
+    const parts = left.split(":");
+    const platform = parts[0] as "console" | "slack" | "discord";
+    const kind = parts.length === 3 ? (parts[1] as "user" | "group" | "role") : "user";
+    const id = parts[parts.length - 1] as string;
+    return { platform, kind: kind === "group" ? ("role" as const) : kind, id, role };
+  });
+export type RoleBinding = z.output<typeof roleBinding>;
+
+const roleList = z
+  .string()
+  .optional()
+  .transform((s) =>
+    (s ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(roleBinding));
+
+export const configSchema = z.object({
+  DATABASE_URL: optionalUrl(["postgres://", "postgresql://"], "a postgresql:// URL"),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PEERBOT_DATA_DIR: z.string().min(1).default(".peerbot"),
+  REDIS_URL: optionalUrl(["redis://", "rediss://"], "a redis:// URL"),
+  /** BullMQ key prefix, so that several peerbots (or test files) can share one Redis. */
+  PEERBOT_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, "expected letters, digits, ':', '_' or '-'")
+    .default("peerbot"),
+  PEERBOT_SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, {
+      message: "expected 32 bytes as 64 hex characters or base64 (make one with: openssl rand -base64 32)",
+    }),
+  PEERBOT_ROLES: roleList,
+  PEERBOT_DEFAULT_ROLE: z.enum(["none", ...ROLES]).default("viewer"),
+  PEERBOT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  PEERBOT_TEMPLATES_DIR: z.string().optional(),
+  PEERBOT_CHANGE_EXPIRY: duration.default(86_400_000),
+  PEERBOT_ALERT_CHANNEL: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().startsWith("xoxb-", "expected a bot token starting with xoxb-").optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, "expected the app's signing secret").optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .startsWith("xapp-", "expected an app-level token starting with xapp-")
+    .optional(),
+  SLACK_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  SLACK_API_URL: optionalUrl(["http://", "https://"], "an http(s):// URL"),
+  DISCORD_TOKEN: z.string().min(20, "expected the bot token").optional(),
+  DISCORD_APPLICATION_ID: z
+    .string()
+    .regex(/^\d{5,25}$/, "expected a numeric application id")
+    .optional(),
+  DISCORD_PUBLIC_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "expected the application's 64-hex-digit public key")
+    .optional(),
+  DISCORD_PORT: z.coerce.number().int().min(1).max(65535).default(3001),
+  DISCORD_API_URL: optionalUrl(["http://", "https://"], "an http(s):// URL"),
+  PEERINGDB_URL: z.url({ message: "expected an http(s):// URL" }).default("https://www.peeringdb.com/api"),
+  PEERINGDB_API_KEY: z.string().optional(),
+  PEERINGDB_SYNC_INTERVAL: duration.default(3_600_000),
+  PEERBOT_POLL_INTERVAL: duration.default(300_000),
+  PEERBOT_CONFIRM_TIMEOUT: duration.default(300_000),
+  PEERBOT_NO_ENV_FILE: bool.default(false),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `peerbot cannot start: ${problems.length} setting(s) are wrong:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses `env` (process.env by default). Throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== "") cleaned[k] = v;
+  const r = configSchema.safeParse(cleaned);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => {
+    const key = String(i.path[0] ?? "?");
+    // Never echo the value: it may be a secret.
+    return `${key}: ${i.message}`;
+  });
+  throw new ConfigError(problems);
+}
