@@ -53,11 +53,12 @@ const SUBCOMMANDS: Record<string, Sub> = {
     summary: "Run the configured chat platforms (Slack, Discord) with in-process workers.",
     usage: "peerbot start",
     async run(_opts, config) {
-      const rt = await boot(config, { allowEmbedded: false });
+      const rt = await boot(config, { allowEmbedded: false, migrateInChild: true });
       await registerWorkers(rt);
       await rt.queue.start();
       const { startPlatforms } = await import("./platforms.js");
       const stop = await startPlatforms(rt);
+      process.stderr.write("peerbot started\n");
       await waitForSignal();
       await stop();
       await rt.close();
@@ -72,7 +73,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
         process.stderr.write("peerbot worker needs REDIS_URL: workers take their jobs from Redis.\n");
         return 2;
       }
-      const rt = await boot(config, { allowEmbedded: false });
+      const rt = await boot(config, { allowEmbedded: false, migrateInChild: true });
       await registerWorkers(rt);
       await rt.queue.start();
       process.stderr.write("peerbot worker: waiting for jobs.\n");
@@ -117,10 +118,16 @@ async function registerWorkers(rt: Runtime): Promise<void> {
   registerAllWorkers(rt.queue, rt.services);
 }
 
+/** Keeps the process alive (with nothing else to do it, Node would exit) until SIGINT or SIGTERM. */
 function waitForSignal(): Promise<void> {
+  const keepAlive = setInterval(() => {}, 1 << 30);
   return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    const done = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
   });
 }
 

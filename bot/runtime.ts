@@ -31,8 +31,11 @@ export interface Runtime {
 export interface BootOptions {
   /** May this subcommand fall back to the embedded database? (console, seed-demo, migrate) */
   allowEmbedded: boolean;
-  /** Run workers in this process. */
-  workers?: boolean;
+  /**
+   * Apply migrations in a child process, so that the schema engine's WebAssembly memory
+   * (about 70 MB that a WebAssembly instance never gives back) stays out of a long-lived bot.
+   */
+  migrateInChild?: boolean;
   notifier?: Notifier;
   log?: Logger;
 }
@@ -57,7 +60,8 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
   let db: Database | undefined;
   let queue: RunnableQueue | undefined;
   try {
-    await migrate(url, { lock: !embedded });
+    if (opts.migrateInChild && !embedded) await migrateInChild(url);
+    else await migrate(url, { lock: !embedded });
     db = openDatabase(url, { poolSize: embedded ? 1 : config.DATABASE_POOL_SIZE });
 
     const cfg: Config = { ...config };
@@ -116,4 +120,19 @@ function loadSecrets(config: Config, embedded: boolean): SecretBox | undefined {
     chmodSync(file, 0o600);
   }
   return SecretBox.fromString(readFileSync(file, "utf8"));
+}
+
+async function migrateInChild(url: string): Promise<void> {
+  const { execFile } = await import("node:child_process");
+  // The same entry point this process started from: bin/peerbot.js, or dist/bot/main.js.
+  const entry = process.argv[1] as string;
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [...process.execArgv, entry, "migrate"],
+      { env: { ...process.env, DATABASE_URL: url, PEERBOT_NO_ENV_FILE: "true" } },
+      (err, _stdout, stderr) =>
+        err ? reject(new Error(`migrations failed: ${stderr.trim() || err.message}`)) : resolve(),
+    );
+  });
 }

@@ -16,6 +16,13 @@ export interface DispatchResult {
   outcome: Outcome;
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
+
+export function stripControls(s: string): string {
+  return s.replace(CONTROLS, " ");
+}
+
 function article(role: Role): string {
   return /^[aeiou]/.test(role) ? "an" : "a";
 }
@@ -48,9 +55,10 @@ export async function dispatch(
 
   try {
     if (inv.action !== undefined) {
-      const idx = inv.action.indexOf(":");
-      const prefix = idx === -1 ? inv.action : inv.action.slice(0, idx);
-      const arg = idx === -1 ? "" : inv.action.slice(idx + 1);
+      const actionId = stripControls(inv.action);
+      const idx = actionId.indexOf(":");
+      const prefix = idx === -1 ? actionId : actionId.slice(0, idx);
+      const arg = idx === -1 ? "" : actionId.slice(idx + 1);
       if (prefix === "cmd") {
         // A button that re-runs a command line: exactly as if it had been typed.
         return await dispatch(registry, services, { ...inv, action: undefined, text: arg });
@@ -66,7 +74,8 @@ export async function dispatch(
       if (!hasRole(role, action.role)) throw new PermissionError(denial(action.role, action.label));
       reply = await action.handler(arg, ctx);
     } else {
-      const text = inv.text ?? "";
+      // Control characters (NUL above all: PostgreSQL text cannot hold it) are only noise here.
+      const text = stripControls(inv.text ?? "");
       if (text.length > MAX_LINE) {
         command = "(too long)";
         throw new UserError(

@@ -14,18 +14,22 @@ export interface AuditRecord {
   objects?: string[];
 }
 
+/** PostgreSQL text cannot hold NUL; the audit keeps everything else as typed. */
+// eslint-disable-next-line no-control-regex
+const clean = (s: string, n: number) => s.replace(/\u0000/g, "\uFFFD").slice(0, n);
+
 /** Writes one AuditEvent. `args` must already be free of secrets. */
 export async function audit(db: Database, r: AuditRecord): Promise<void> {
   await db.prisma.auditEvent.create({
     data: {
       platform: r.actor.platform,
       userId: r.actor.userId,
-      userName: r.actor.userName,
+      userName: clean(r.actor.userName, 200),
       channel: r.channel,
-      command: r.command,
-      args: r.args.slice(0, 2000),
+      command: clean(r.command, 100),
+      args: clean(r.args, 2000),
       outcome: r.outcome,
-      message: (r.message ?? "").slice(0, 2000),
+      message: clean(r.message ?? "", 2000),
       durationMs: Math.round(r.durationMs ?? 0),
       objects: r.objects ?? [],
     },

@@ -4,11 +4,11 @@
 // LINX LON1 on purpose: the walkthrough peers with it. Running it twice changes nothing.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Database } from "./db.js";
+import { fromRoot } from "./paths.js";
 
 export const DEMO_ASN = 64500;
-export const seedDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../prisma/seed/peeringdb");
+export const seedDir = fromRoot("prisma", "seed", "peeringdb");
 
 interface PdbIx {
   id: number;

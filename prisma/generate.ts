@@ -42,4 +42,7 @@ export function ensureGenerated(opts: { quiet?: boolean } = {}): void {
   if (!isGenerated()) generate(opts);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) generate();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes("--if-needed")) ensureGenerated();
+  else generate();
+}

@@ -2,10 +2,10 @@
 // named <timestamp>_<name>, each with a migration.sql, plus migration_lock.toml.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fromRoot } from "../core/paths.js";
 import type { MigrationList } from "./engine.js";
 
-export const prismaDir = path.dirname(fileURLToPath(import.meta.url));
+export const prismaDir = fromRoot("prisma");
 export const migrationsDir = path.join(prismaDir, "migrations");
 export const schemaPath = path.join(prismaDir, "schema.prisma");
 

@@ -1,0 +1,60 @@
+// `npm run bench [-- name-filter]`: runs every benchmark, prints a table and writes the same
+// figures to bench-results.json. Each issue adds its module to SUITES.
+import { writeFileSync } from "node:fs";
+import setup from "../global-setup.js";
+import type { BenchResult } from "./result.js";
+
+type Suite = { name: string; load: () => Promise<() => Promise<BenchResult[]>> };
+
+const SUITES: Suite[] = [
+  { name: "foundation", load: async () => (await import("./foundation.bench.js")).benchFoundation },
+];
+
+function verdict(r: BenchResult): string {
+  const okValue = r.target === undefined || (r.higherIsBetter ? r.value >= r.target : r.value <= r.target);
+  const okRatio = r.targetRatio === undefined || r.ratio === undefined || r.ratio <= r.targetRatio;
+  return okValue && okRatio ? "ok" : "MISSED";
+}
+
+async function main(): Promise<void> {
+  const filter = process.argv[2];
+  await setup();
+  const results: (BenchResult & { suite: string; verdict: string })[] = [];
+  for (const s of SUITES) {
+    if (filter && !s.name.includes(filter)) continue;
+    process.stderr.write(`bench: ${s.name}…\n`);
+    const fn = await s.load();
+    for (const r of await fn()) results.push({ suite: s.name, ...r, verdict: verdict(r) });
+  }
+  const rows = results.map((r) => [
+    r.suite,
+    r.name,
+    `${r.value} ${r.unit}`,
+    r.target === undefined ? "" : `${r.higherIsBetter ? ">=" : "<="} ${r.target} ${r.unit}`,
+    r.baseline === undefined ? "" : `${r.baseline} ${r.unit}`,
+    r.ratio === undefined ? "" : `${r.ratio}x${r.targetRatio ? ` (<= ${r.targetRatio}x)` : ""}`,
+    r.verdict,
+  ]);
+  const head = ["suite", "benchmark", "value", "target", "baseline", "ratio", ""];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  console.log(line(head));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  for (const row of rows) console.log(line(row));
+  for (const r of results) if (r.note) console.log(`  note (${r.name}): ${r.note}`);
+  writeFileSync(
+    "bench-results.json",
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2) + "\n",
+  );
+  console.log("\nwrote bench-results.json");
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

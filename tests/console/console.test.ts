@@ -1,0 +1,200 @@
+// The console with the demo network: the read commands print the right data, and bad input
+// gets one clear sentence, changes nothing and never crashes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ConsoleSession } from "../../bot/console/console.js";
+import { dispatch } from "../../commands/dispatch.js";
+import { buildRegistry } from "../../commands/index.js";
+import { defineCommand } from "../../commands/registry.js";
+import { seedDemo } from "../../core/demo.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { Capture, fingerprint, testServices, type TestServices } from "../helpers/services.js";
+
+let db: TestDatabase;
+let services: TestServices;
+const out = new Capture();
+
+async function say(user: string, line: string): Promise<string> {
+  const s = new ConsoleSession(buildRegistry(), services, user, out);
+  await s.handleLine(line);
+  return out.take();
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase(import.meta.filename);
+  services = testServices(db);
+  await seedDemo(db, { dataDir: "/tmp/peerbot-test-unused" });
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe("read commands on the demo network", () => {
+  it("as 64500 shows our network", async () => {
+    const t = await say("alice", "as 64500");
+    expect(t).toContain("AS64500 peerbot demo network");
+    expect(t).toContain("AS-PEERBOT-DEMO");
+    expect(t).toMatch(/Ours: yes/);
+  });
+
+  it("as AS15169 shows a peer with its sessions", async () => {
+    const t = await say("alice", "as AS15169");
+    expect(t).toContain("Google LLC");
+    expect(t).toMatch(/IXP sessions: 2 enabled/);
+    expect(t).toContain("LINX LON1");
+  });
+
+  it("ix linx finds LINX LON1 by prefix and shows our port", async () => {
+    const t = await say("alice", "ix linx");
+    expect(t).toContain("LINX LON1");
+    expect(t).toContain("ix 18, ixlan 18");
+    expect(t).toContain("195.66.226.250/22");
+    expect(t).toContain("2001:7f8:4::fbf4:1/64");
+  });
+
+  it("sessions linx lists the LINX sessions and no others", async () => {
+    const t = await say("alice", "sessions linx");
+    expect(t).toContain("6 sessions");
+    for (const ip of ["195.66.224.125", "2001:7f8:4::3b41:1", "195.66.224.140", "195.66.225.4"])
+      expect(t).toContain(ip);
+    expect(t).not.toContain("80.81."); // DE-CIX
+    expect(t).not.toMatch(/AS6939\b/); // left unpeered at LINX on purpose
+  });
+
+  it("sessions filters by AS, router and status", async () => {
+    expect(await say("alice", "sessions AS6939")).toContain("DE-CIX Frankfurt");
+    expect(await say("alice", "sessions edge1.fra")).toContain("80.81.192.172");
+    expect(await say("alice", "sessions linx status:disabled")).toContain(
+      "No disabled sessions for LINX LON1",
+    );
+  });
+
+  it("routers lists both demo routers", async () => {
+    const t = await say("alice", "routers");
+    expect(t).toMatch(/edge1\.fra\s+edge1\.fra\.example\.net\s+junos/);
+    expect(t).toMatch(/edge1\.lon\s+edge1\.lon\.example\.net\s+file/);
+  });
+
+  it("an ambiguous IXP is offered as buttons, and a click picks one", async () => {
+    const us = await db.prisma.autonomousSystem.findUniqueOrThrow({ where: { asn: 64500n } });
+    await db.prisma.internetExchange.createMany({
+      data: [
+        { name: "Netnod Stockholm A", slug: "netnod-sto-a", localAsId: us.id },
+        { name: "Netnod Stockholm B", slug: "netnod-sto-b", localAsId: us.id },
+      ],
+    });
+    const s = new ConsoleSession(buildRegistry(), services, "alice", out);
+    await s.handleLine("ix netnod");
+    const t = out.take();
+    expect(t).toContain('"netnod" matches 2 IXPs');
+    expect(t).toContain("[1] Netnod Stockholm A  (cmd:ix netnod-sto-a)");
+    await s.handleLine("click 2");
+    expect(out.take()).toContain("Netnod Stockholm B");
+    await s.handleLine("click 9");
+    expect(out.take()).toContain("There is no button 9");
+  });
+
+  it("help lists every command and help <command> explains one", async () => {
+    const t = await say("alice", "help");
+    for (const c of ["as <asn>", "ix <name", "sessions [AS|IXP|router]", "routers"]) expect(t).toContain(c);
+    expect(await say("alice", "help sessions")).toContain("sessions AS15169");
+  });
+});
+
+describe("bad input", () => {
+  const cases: [string, RegExp][] = [
+    ["ix", /^Error: Say which IXP/],
+    ["ix nowhere", /^Error: No IXP is called "nowhere"\./],
+    ["as", /^Error: Say which network/],
+    ["as AS99999999999", /^Error: AS99999999999 is out of range/],
+    ["as 🦄", /^Error: "🦄" is not an AS number/],
+    ["as 64500 64501", /^Error: I did not understand "64501"/],
+    ["sessions linx status:up", /^Error: "up" is not a session status/],
+    ["sessions linx page:0", /^Error: "0" is not a page number/],
+    ["sesions", /^Error: There is no command "sesions"\.\nDid you mean `sessions`/],
+    ["ıx ﬁnd ∂", /^Error: There is no command/],
+    ["x".repeat(10_000), /^Error: That line is 10000 characters long/],
+    ['ix "unclosed', /^Error: No IXP is called "unclosed"/],
+    ["as \u0000\u0001", /^Error: Say which network/],
+  ];
+  const labelled = cases.map(([line, re]) => ({
+    label: JSON.stringify(line.length > 40 ? `${line.slice(0, 20)}… (${line.length} chars)` : line),
+    line,
+    re,
+  }));
+  it.each(labelled)("$label gets one clear sentence and changes nothing", async ({ line, re: expected }) => {
+    const before = await fingerprint(db);
+    const t = await say("alice", line);
+    expect(t).toMatch(expected);
+    const [first, second] = t.trim().split("\n");
+    expect(first).toMatch(/[.?]$/); // a sentence
+    expect(second ?? "").toMatch(/^(Usage|Type|Did you mean|$)/); // and a hint
+    expect(t).not.toMatch(/at .*\.ts:\d+|Error: .*Exception|prisma/i); // never a stack trace
+    expect(await fingerprint(db)).toBe(before);
+  });
+
+  it("every invocation is audited, user errors as user_error", async () => {
+    await say("carol", "ix nowhere-at-all");
+    const ev = await db.prisma.auditEvent.findFirstOrThrow({
+      where: { userId: "carol" },
+      orderBy: { id: "desc" },
+    });
+    expect(ev).toMatchObject({
+      platform: "console",
+      command: "ix",
+      outcome: "user_error",
+      args: "nowhere-at-all",
+    });
+  });
+});
+
+describe("roles", () => {
+  it("refuses a command that needs a role the user lacks, names the role, and audits it as denied", async () => {
+    const registry = buildRegistry();
+    let ran = false;
+    registry.add(
+      defineCommand({
+        name: "touch",
+        summary: "changes state (test)",
+        usage: "touch",
+        examples: [],
+        role: "operator",
+        args: {},
+        schema: z.object({}),
+        async handler() {
+          ran = true;
+          return { text: "done" };
+        },
+      }),
+    );
+    const inv = (user: string) => ({
+      actor: { platform: "console" as const, userId: user, userName: user },
+      channel: "console",
+      text: "touch",
+    });
+    const denied = await dispatch(registry, services, inv("mallory"));
+    expect(denied.outcome).toBe("denied");
+    expect(denied.reply.text).toBe("You need the operator role to run `touch`; ask an admin to grant it.");
+    expect(ran).toBe(false);
+    const ev = await db.prisma.auditEvent.findFirstOrThrow({
+      where: { userId: "mallory" },
+      orderBy: { id: "desc" },
+    });
+    expect(ev.outcome).toBe("denied");
+    expect(ev.command).toBe("touch");
+
+    const ok = await dispatch(registry, services, inv("alice"));
+    expect(ok.outcome).toBe("ok");
+    expect(ran).toBe(true);
+  });
+
+  it("a button press is authorised again, and an unknown button says so", async () => {
+    const r = await dispatch(buildRegistry(), services, {
+      actor: { platform: "console", userId: "alice", userName: "alice" },
+      channel: "console",
+      action: "nothing.here:1",
+    });
+    expect(r.outcome).toBe("user_error");
+    expect(r.reply.text).toMatch(/That button no longer does anything/);
+  });
+});
