@@ -3,7 +3,13 @@ import { parseArgs } from "node:util";
 import { config as loadDotenv } from "dotenv";
 import { ConfigError, loadConfig, type Config } from "../core/config.js";
 import { createLogger } from "../core/log.js";
-import { boot, type Runtime } from "./runtime.js";
+import type { BootOptions, Runtime } from "./runtime.js";
+
+/** Loaded on demand: `--help` should not pay for the database, Prisma and BullMQ. */
+async function boot(config: Config, opts: BootOptions): Promise<Runtime> {
+  const runtime = await import("./runtime.js");
+  return runtime.boot(config, opts);
+}
 
 interface Sub {
   summary: string;

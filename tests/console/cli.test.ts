@@ -1,0 +1,77 @@
+// The README's path, as a newcomer runs it: `peerbot seed-demo` and `peerbot console` on the
+// embedded database (PGlite over the wire protocol), scripted through a pipe.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const bin = path.join(root, "bin/peerbot.js");
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-cli-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function peerbot(args: string[], input = "", env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "/tmp",
+          PEERBOT_DATA_DIR: dataDir,
+          PEERBOT_NO_ENV_FILE: "true",
+          ...env,
+        },
+        timeout: 120_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+describe("peerbot on the embedded database", () => {
+  it("seed-demo then a scripted console session prints the demo data", async () => {
+    const seed = await peerbot(["seed-demo"]);
+    expect(seed.err).toBe("");
+    expect(seed.out).toContain("Demo network ready: AS64500 with 3 connections at 3 IXPs, 2 routers");
+    const again = await peerbot(["seed-demo"]);
+    expect(again.code).toBe(0);
+
+    const { code, out } = await peerbot(["console", "--user", "alice"], "as 64500\nix linx\nsessions linx\n");
+    expect(code).toBe(0);
+    expect(out).toContain("note: No REDIS_URL: jobs run inside this process.");
+    expect(out).toContain("peerbot> as 64500\nAS64500 peerbot demo network");
+    expect(out).toContain("peerbot> ix linx\nLINX LON1");
+    expect(out).toMatch(/peerbot> sessions linx\nSessions: LINX LON1\n6 sessions\./);
+    expect(out).toContain("2001:7f8:4::3b41:1");
+  }, 180_000);
+
+  it("a wrong setting stops start-up with one line per problem, naming the variable, never its value", async () => {
+    const r = await peerbot(["console"], "", {
+      DATABASE_URL: "mysql://root:hunter2@db/x",
+      REDIS_URL: "nope",
+      PEERBOT_ROLES: "console:alice=overlord",
+    });
+    expect(r.code).toBe(78);
+    expect(r.err).toContain("3 setting(s) are wrong");
+    expect(r.err).toMatch(/^ {2}DATABASE_URL: expected a postgresql:\/\/ URL$/m);
+    expect(r.err).toMatch(/^ {2}REDIS_URL: expected a redis:\/\/ URL$/m);
+    expect(r.err).toMatch(/^ {2}PEERBOT_ROLES: expected platform:/m);
+    expect(r.err).not.toContain("hunter2");
+  });
+
+  it("every subcommand has --help, and an unknown one says so", async () => {
+    for (const sub of ["console", "start", "worker", "migrate", "seed-demo"]) {
+      const r = await peerbot([sub, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^Usage: peerbot ${sub}`));
+    }
+    const bad = await peerbot(["deploy-everything"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('there is no command "deploy-everything"');
+  });
+});
