@@ -13,6 +13,8 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
       "no-console": "off",
+      // Router CLIs and PostgreSQL text make control characters in patterns a necessity here.
+      "no-control-regex": "off",
     },
   },
 );

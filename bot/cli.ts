@@ -59,11 +59,12 @@ const SUBCOMMANDS: Record<string, Sub> = {
     summary: "Run the configured chat platforms (Slack, Discord) with in-process workers.",
     usage: "peerbot start",
     async run(_opts, config) {
-      const rt = await boot(config, { allowEmbedded: false, migrateInChild: true });
+      const { PlatformRouter, startPlatforms } = await import("./platforms.js");
+      const router = new PlatformRouter();
+      const rt = await boot(config, { allowEmbedded: false, migrateInChild: true, notifier: router });
       await registerWorkers(rt);
       await rt.queue.start();
-      const { startPlatforms } = await import("./platforms.js");
-      const stop = await startPlatforms(rt);
+      const stop = await startPlatforms(rt, router);
       process.stderr.write("peerbot started\n");
       await waitForSignal();
       await stop();
@@ -106,9 +107,13 @@ const SUBCOMMANDS: Record<string, Sub> = {
       const rt = await boot(config, { allowEmbedded: true });
       try {
         for (const n of rt.notes) process.stdout.write(`note: ${n}\n`);
-        const s = await seedDemo(rt.services.db, { dataDir: config.PEERBOT_DATA_DIR });
+        const { bundledPeeringDb } = await import("../drivers/peeringdb/static-source.js");
+        const s = await seedDemo(rt.services.db, {
+          dataDir: config.PEERBOT_DATA_DIR,
+          mirror: bundledPeeringDb(),
+        });
         process.stdout.write(
-          `Demo network ready: AS64500 with ${s.connections} connections at ${s.ixps} IXPs, ${s.routers} routers, ${s.sessions} sessions.\n`,
+          `Demo network ready: AS64500 with ${s.connections} connections at ${s.ixps} IXPs, ${s.routers} routers, ${s.sessions} sessions; ${s.mirrorRows} PeeringDB records in the mirror.\n`,
         );
         return 0;
       } finally {

@@ -89,7 +89,6 @@ export function escapeCut(raw: string, max: number, esc: CharEscape): { text: st
 
 /** Replaces control characters (other than newline and tab) with a visible `\xNN`, for terminals. */
 export function sanitizeControl(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\r\n/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => {
     return `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
   });
@@ -136,6 +135,7 @@ function isWide(cp: number): boolean {
 
 /** Columns a string takes in a monospace font (East Asian wide and emoji count 2). */
 export function displayWidth(s: string): number {
+  if (/^[\u0000-\u02ff]*$/.test(s)) return s.length;
   let w = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;
@@ -196,7 +196,7 @@ export function layoutTable(table: Table, opts: { maxCellWidth?: number } = {}):
     cells
       .map((c, i) => pad(c, widths[i] ?? 0, right.has(i)))
       .join("  ")
-      .replace(/\s+$/, "");
+      .trimEnd();
   return {
     header: [line(head), widths.map((w) => "-".repeat(Math.max(1, w))).join("  ")],
     rows: body.map(line),
@@ -322,27 +322,16 @@ function trimEmptyTail(pieces: string[]): string[] {
 // Buttons and action ids
 // ---------------------------------------------------------------------------
 
-export interface FlatButton extends Button {
-  /** "button" for the reply's own buttons, "prev"/"next" for pagination. */
-  role: "button" | "prev" | "next";
-}
-
 export const PREV_LABEL = "« Prev";
 export const NEXT_LABEL = "Next »";
 
-/** The reply's buttons followed by its pagination buttons, in display order. */
-export function flatButtons(reply: Reply): FlatButton[] {
-  const out: FlatButton[] = (reply.buttons ?? []).map((b) => ({ ...b, role: "button" as const }));
-  return out;
-}
-
 /** Pagination's prev/next as buttons (empty when there is no page to go to). */
-export function pageButtons(reply: Reply): FlatButton[] {
+export function pageButtons(reply: Reply): Button[] {
   const p = reply.pagination;
   if (!p) return [];
-  const out: FlatButton[] = [];
-  if (p.prev) out.push({ label: PREV_LABEL, actionId: p.prev, role: "prev" });
-  if (p.next) out.push({ label: NEXT_LABEL, actionId: p.next, role: "next" });
+  const out: Button[] = [];
+  if (p.prev) out.push({ label: PREV_LABEL, actionId: p.prev });
+  if (p.next) out.push({ label: NEXT_LABEL, actionId: p.next });
   return out;
 }
 

@@ -12,6 +12,8 @@ import type { Services } from "../commands/registry.js";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../drivers/embedded-postgres.js";
 import { BullJobQueue, InProcessQueue, type RunnableQueue } from "../jobs/queue.js";
 import { migrate } from "../prisma/migrate.js";
+import { createDriverFactory } from "../drivers/router/factory.js";
+import { messageTracker } from "../commands/messages.js";
 
 /** In the embedded demo, with no PEERBOT_ROLES, these console users get these roles. */
 export const DEMO_ROLES: RoleBinding[] = [
@@ -62,7 +64,7 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
   try {
     if (opts.migrateInChild && !embedded) await migrateInChild(url);
     else await migrate(url, { lock: !embedded });
-    db = openDatabase(url, { poolSize: embedded ? 1 : config.DATABASE_POOL_SIZE });
+    db = openDatabase(url, { poolSize: embedded ? 1 : config.DATABASE_POOL_SIZE, embedded: !!embedded });
 
     const cfg: Config = { ...config };
     if (embedded && cfg.PEERBOT_ROLES.length === 0) {
@@ -87,6 +89,8 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
       notifier: opts.notifier,
       secrets,
       log,
+      drivers: createDriverFactory({ secrets, dataDir: cfg.PEERBOT_DATA_DIR }),
+      messages: messageTracker(db),
     };
     const q = queue;
     const d = db;

@@ -16,7 +16,6 @@ export interface DispatchResult {
   outcome: Outcome;
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u001f\u007f]/g;
 
 export function stripControls(s: string): string {

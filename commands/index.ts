@@ -1,5 +1,7 @@
 // The registry of every command and button action peerbot answers.
 import { asCommand } from "./as.js";
+import { addChangeCommands } from "./changes.js";
+import { addPeeringdbCommands } from "./peeringdb.js";
 import { helpCommand } from "./help.js";
 import { ixCommand, ixpsCommand } from "./ix.js";
 import { Registry } from "./registry.js";
@@ -13,5 +15,7 @@ export function buildRegistry(): Registry {
   r.add(ixpsCommand);
   r.add(sessionsCommand);
   r.add(routersCommand);
+  addChangeCommands(r);
+  addPeeringdbCommands(r);
   return r;
 }

@@ -5,7 +5,7 @@ import type { Config, Role } from "../core/config.js";
 import type { SecretBox } from "../core/crypto.js";
 import type { Database } from "../core/db.js";
 import type { Logger } from "../core/log.js";
-import type { Clock, JobQueue, MessageRef, Notifier } from "../core/ports.js";
+import type { Clock, DriverFactory, JobQueue, MessageRef, Notifier } from "../core/ports.js";
 import type { Reply } from "../core/reply.js";
 import type { Actor } from "../core/roles.js";
 import type { ArgSpec } from "./grammar.js";
@@ -19,6 +19,8 @@ export interface Services {
   notifier?: Notifier;
   secrets?: SecretBox;
   log: Logger;
+  /** Makes the driver that talks to a router. */
+  drivers: DriverFactory;
   /** Told where a reply was posted, so a job can update that message later (see Reply.track). */
   messages?: { posted(reply: Reply, ref: MessageRef): Promise<void> };
 }

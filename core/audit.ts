@@ -15,7 +15,6 @@ export interface AuditRecord {
 }
 
 /** PostgreSQL text cannot hold NUL; the audit keeps everything else as typed. */
-// eslint-disable-next-line no-control-regex
 const clean = (s: string, n: number) => s.replace(/\u0000/g, "\uFFFD").slice(0, n);
 
 /** Writes one AuditEvent. `args` must already be free of secrets. */

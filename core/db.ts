@@ -12,12 +12,15 @@ export interface Database {
   prisma: PrismaClient;
   pool: pg.Pool;
   url: string;
+  /** The embedded PGlite server: one connection, no COPY over the wire. */
+  embedded?: boolean;
   close(): Promise<void>;
 }
 
 export interface OpenOptions {
   /** Connections in the pool. The embedded PGlite server answers one connection at a time: use 1. */
   poolSize?: number;
+  embedded?: boolean;
 }
 
 export function openDatabase(url: string, opts: OpenOptions = {}): Database {
@@ -29,6 +32,7 @@ export function openDatabase(url: string, opts: OpenOptions = {}): Database {
     prisma,
     pool,
     url,
+    embedded: opts.embedded ?? false,
     async close() {
       await prisma.$disconnect();
       await pool.end().catch(() => {});

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "./db.js";
 import { fromRoot } from "./paths.js";
+import { runSync } from "./peeringdb/sync.js";
+import type { PeeringDbSource } from "./peeringdb/types.js";
 
 export const DEMO_ASN = 64500;
 export const seedDir = fromRoot("prisma", "seed", "peeringdb");
@@ -78,9 +80,31 @@ export interface SeedSummary {
   connections: number;
   routers: number;
   sessions: number;
+  mirrorRows: number;
 }
 
-export async function seedDemo(db: Database, opts: { dataDir: string }): Promise<SeedSummary> {
+/**
+ * Builds the demo network, then fills the PeeringDB mirror from `mirror` (the bundled
+ * records, through drivers/peeringdb's StaticPeeringDbSource), so that `peers` and `peer`
+ * work offline.
+ */
+export async function seedDemo(
+  db: Database,
+  opts: { dataDir: string; mirror: PeeringDbSource },
+): Promise<SeedSummary> {
+  const summary = await seedNetwork(db, opts);
+  const report = await runSync(db, opts.mirror, undefined, { full: true });
+  if (!report.ok)
+    throw new Error(
+      `loading the bundled PeeringDB records failed: ${report.types.find((t) => !t.ok)?.error}`,
+    );
+  return { ...summary, mirrorRows: report.types.reduce((n, t) => n + t.rows, 0) };
+}
+
+async function seedNetwork(
+  db: Database,
+  opts: { dataDir: string },
+): Promise<Omit<SeedSummary, "mirrorRows">> {
   const ixRows = new Map(readSeed<PdbIx>("ix").map((r) => [r.id, r]));
   const ixlans = readSeed<{ id: number; ix_id: number }>("ixlan");
   const pfx = readSeed<{ ixlan_id: number; prefix: string; status: string }>("ixpfx");
@@ -137,6 +161,8 @@ export async function seedDemo(db: Database, opts: { dataDir: string }): Promise
             hostname,
             platform,
             localAsId: us.id,
+            // The file router holds a BIRD 2 configuration (a file the demo can read and check).
+            template: platform === "file" ? "bird2" : "",
             configPath: platform === "file" ? path.resolve(opts.dataDir, "configs", `${name}.conf`) : "",
             comments:
               platform === "file" ? "Writes its configuration to a file: deploys are safe to try." : "",

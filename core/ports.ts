@@ -88,3 +88,21 @@ export class DriverError extends Error {
     this.name = "DriverError";
   }
 }
+
+/** What a driver factory needs to know about a router (a Router row). */
+export interface RouterInfo {
+  id: number;
+  name: string;
+  hostname: string;
+  port: number;
+  platform: "junos" | "iosxr" | "eos" | "bird2" | "frr" | "file";
+  username: string;
+  passwordEnc: string | null;
+  privateKeyEnc: string | null;
+  credentialEnv: string;
+  hostKeyFingerprint: string;
+  configPath: string;
+}
+
+/** Makes the driver for a router; drivers/router/factory.ts is the real one. */
+export type DriverFactory = (router: RouterInfo, opts?: { message?: () => string }) => RouterDriver;

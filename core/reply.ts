@@ -64,6 +64,8 @@ export interface Reply {
    * reports where, so that a job in any process can update the message later. Not rendered.
    */
   track?: string;
+  /** Further messages to post after this one (e.g. one change per router), each tracked on its own. */
+  followUps?: Reply[];
   /** Only the invoking user sees it (Slack ephemeral, Discord ephemeral); console ignores it. */
   ephemeral?: boolean;
 }

@@ -1,7 +1,10 @@
 // Every queue's worker function, registered on whichever queue implementation is running.
 import type { Services } from "../commands/registry.js";
+import { registerDeployWorker } from "./deploy.js";
+import { registerPeeringdbWorker } from "./peeringdb.js";
 import type { RunnableQueue } from "./queue.js";
 
-export function registerAllWorkers(_queue: RunnableQueue, _services: Services): void {
-  // Queues are added by their features (deploy, email, peeringdb-sync, poll-sessions).
+export function registerAllWorkers(queue: RunnableQueue, services: Services): void {
+  registerDeployWorker(queue, services);
+  registerPeeringdbWorker(queue, services);
 }

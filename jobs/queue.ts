@@ -63,7 +63,7 @@ export class InProcessQueue implements RunnableQueue {
           await h.fn({ id, name, data, attempt, progress: async () => {} });
           return;
         } catch (err) {
-          if ((err as { unrecoverable?: boolean }).unrecoverable || attempt === attempts) {
+          if ((err as Error).name === "UnrecoverableError" || attempt === attempts) {
             this.log.warn("job failed", { queue, id, err });
             return;
           }

@@ -8,7 +8,7 @@ import type { Registry, Services } from "../../commands/registry.js";
 import type { MessageRef, Notifier } from "../../core/ports.js";
 import type { Reply } from "../../core/reply.js";
 import type { Actor } from "../../core/roles.js";
-import { renderConsole } from "./render.js";
+import { consoleChoices, renderConsole } from "./render.js";
 
 export interface ConsoleIO {
   input: Readable;
@@ -33,7 +33,9 @@ export class ConsoleSession {
   /** Prints updates from jobs as new blocks that name the message they replace. */
   readonly notifier: Notifier = {
     update: async (ref: MessageRef, reply: Reply) => {
-      this.write(`── message ${ref.messageId} updated ──\n${renderConsole(reply)}`);
+      // A terminal cannot redraw a message: print what changed, not the diff again.
+      const brief: Reply = { ...reply, code: undefined, fields: undefined };
+      this.write(`[message ${ref.messageId} updated] ${renderConsole(brief)}`);
     },
     post: async (_channel, reply: Reply) => this.show(reply),
   };
@@ -45,12 +47,12 @@ export class ConsoleSession {
   /** Prints a reply as a new message and returns where it lives. */
   async show(reply: Reply): Promise<MessageRef> {
     const ref: MessageRef = { platform: "console", channel: "console", messageId: `m${++this.seq}` };
-    const buttons = [...(reply.buttons ?? [])];
-    if (reply.pagination?.prev) buttons.push({ label: "Previous", actionId: reply.pagination.prev });
-    if (reply.pagination?.next) buttons.push({ label: "Next", actionId: reply.pagination.next });
-    if (buttons.length) this.lastButtons = buttons.map((b) => b.actionId);
-    this.write(renderConsole(reply));
+    const choices = consoleChoices(reply);
+    if (choices.length) this.lastButtons = choices.map((b) => b.actionId);
+    // A message that jobs will update later carries its id, so that updates can name it.
+    this.write(reply.track ? `[message ${ref.messageId}] ${renderConsole(reply)}` : renderConsole(reply));
     await this.services.messages?.posted(reply, ref);
+    for (const more of reply.followUps ?? []) await this.show(more);
     return ref;
   }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatch } from "../../commands/dispatch.js";
 import { parseArgs, splitCommand } from "../../commands/grammar.js";
 import { buildRegistry } from "../../commands/index.js";
-import { seedDemo } from "../../core/demo.js";
+import { seedDemoDb } from "../helpers/demo.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { testServices } from "../helpers/services.js";
 
@@ -100,7 +100,7 @@ const onUnhandled = (e: unknown) => unhandled.push(e);
 beforeAll(async () => {
   process.on("unhandledRejection", onUnhandled);
   db = await createTestDatabase(import.meta.filename);
-  await seedDemo(db, { dataDir: "/tmp/peerbot-test-unused" });
+  await seedDemoDb(db, "/tmp/peerbot-test-unused");
 });
 afterAll(async () => {
   process.off("unhandledRejection", onUnhandled);

@@ -6,7 +6,7 @@ import { ConsoleSession } from "../../bot/console/console.js";
 import { dispatch } from "../../commands/dispatch.js";
 import { buildRegistry } from "../../commands/index.js";
 import { defineCommand } from "../../commands/registry.js";
-import { seedDemo } from "../../core/demo.js";
+import { seedDemoDb } from "../helpers/demo.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { Capture, fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
@@ -23,7 +23,7 @@ async function say(user: string, line: string): Promise<string> {
 beforeAll(async () => {
   db = await createTestDatabase(import.meta.filename);
   services = testServices(db);
-  await seedDemo(db, { dataDir: "/tmp/peerbot-test-unused" });
+  await seedDemoDb(db, "/tmp/peerbot-test-unused");
 });
 afterAll(async () => {
   await db?.drop();

@@ -9,6 +9,8 @@ import { systemClock } from "../../core/ports.js";
 import { DEMO_ROLES } from "../../bot/runtime.js";
 import { InProcessQueue } from "../../jobs/queue.js";
 import type { TestDatabase } from "./db.js";
+import { createDriverFactory } from "../../drivers/router/factory.js";
+import { messageTracker } from "../../commands/messages.js";
 
 export interface TestServices extends Services {
   logLines: string[];
@@ -21,8 +23,13 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return c;
 }
 
-export function testServices(db: TestDatabase, env: Record<string, string> = {}): TestServices {
+export function testServices(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  dataDir = "/tmp/peerbot-test-unused",
+): TestServices {
   const logLines: string[] = [];
+  const secrets = SecretBox.fromString(newSecretKey());
   const log = createLogger("debug", (l) => logLines.push(l));
   const queue = new InProcessQueue(log);
   return {
@@ -31,9 +38,11 @@ export function testServices(db: TestDatabase, env: Record<string, string> = {})
     clock: systemClock,
     jobs: queue,
     queue,
-    secrets: SecretBox.fromString(newSecretKey()),
+    secrets,
     log,
     logLines,
+    drivers: createDriverFactory({ secrets, dataDir }),
+    messages: messageTracker(db),
   };
 }
 

@@ -1,0 +1,325 @@
+// Commands that change routers: peer, session, diff, deploy; and the change workflow:
+// changes, approve, reject, with the Approve/Reject buttons.
+import { z } from "zod";
+import {
+  approveChange,
+  changeReply,
+  expireChanges,
+  getChange,
+  planChange,
+  rejectChange,
+  type ChangeRow,
+} from "../core/changes.js";
+import { diffConfigs } from "../core/diff.js";
+import { PermissionError, UserError } from "../core/errors.js";
+import { hasRole } from "../core/roles.js";
+import { denial } from "./dispatch.js";
+import { resolveIxp } from "../core/ixp.js";
+import { changeSessions, peer } from "../core/peering.js";
+import { maskSecrets } from "../core/render/index.js";
+import type { Reply } from "../core/reply.js";
+import { actorKey, render, routerInfo } from "../core/changes.js";
+import { asnArg, ixpArg } from "./args.js";
+import { quoteWord } from "./grammar.js";
+import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
+
+function changesReply(changes: ChangeRow[], ctx: CommandContext, lead: string): Reply {
+  const [first, ...rest] = changes.map((c) => changeReply(c, ctx.services.config));
+  for (const c of changes) ctx.objects.push(`change:${c.id}`);
+  if (!first) return { kind: "info", text: lead };
+  return { ...first, text: `${lead}\n${first.text ?? ""}`, followUps: rest };
+}
+
+const peerUsage = "peer <AS> at <IXP> [v4|v6] [router <name>]";
+
+export const peerCommand = defineCommand({
+  name: "peer",
+  summary: "Create sessions with a network at an IXP from PeeringDB, and post the router diff for approval.",
+  usage: peerUsage,
+  examples: ["peer AS6939 at LINX", 'peer 714 @ "LINX LON1" v6', "peer AS6939 at linx router edge1.lon"],
+  role: "operator",
+  args: { positional: ["asn", "ixp"], rest: true, flags: ["v4", "v6"], keywords: [{ name: "router" }] },
+  schema: z
+    .object({
+      asn: asnArg("the peer's AS number"),
+      ixp: ixpArg,
+      v4: z.boolean().optional(),
+      v6: z.boolean().optional(),
+      router: z.string().max(100, "That router name is too long.").optional(),
+    })
+    .refine((a) => !(a.v4 && a.v6), { message: "Say v4 or v6, not both; say neither for both families." }),
+  async handler(args, ctx) {
+    const s = ctx.services;
+    const ixp = await resolveIxp(
+      s.db,
+      args.ixp,
+      (slug) =>
+        [
+          "peer",
+          `AS${args.asn}`,
+          "at",
+          quoteWord(slug),
+          args.v4 ? "v4" : "",
+          args.v6 ? "v6" : "",
+          args.router ? `router ${args.router}` : "",
+        ]
+          .filter(Boolean)
+          .join(" "),
+      peerUsage,
+    );
+    ctx.objects.push(`ixp:${ixp.id}`, `as:${args.asn}`);
+    const r = await peer(s, {
+      asn: args.asn,
+      ixp,
+      family: args.v4 ? "ipv4" : args.v6 ? "ipv6" : undefined,
+      routerName: args.router,
+      actor: ctx.actor,
+    });
+    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${args.asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}. An approver other than you must approve the diff.`;
+    return changesReply(r.changes, ctx, lead);
+  },
+});
+
+const sessionUsage = "session <AS> at <IXP> enable|disable|remove";
+
+export const sessionCommand = defineCommand({
+  name: "session",
+  summary: "Enable, disable or remove our sessions with a network at an IXP, through a change.",
+  usage: sessionUsage,
+  examples: ["session AS15169 at LINX disable", "session AS702 at linx remove"],
+  role: "operator",
+  args: { positional: ["asn", "ixp"], rest: true, flags: ["enable", "disable", "remove"] },
+  schema: z
+    .object({
+      asn: asnArg(),
+      ixp: ixpArg,
+      enable: z.boolean().optional(),
+      disable: z.boolean().optional(),
+      remove: z.boolean().optional(),
+    })
+    .refine((a) => [a.enable, a.disable, a.remove].filter(Boolean).length === 1, {
+      message: "Say what to do with the sessions: enable, disable or remove (one of them).",
+    }),
+  async handler(args, ctx) {
+    const s = ctx.services;
+    const action = args.enable ? "enable" : args.disable ? "disable" : "remove";
+    const ixp = await resolveIxp(
+      s.db,
+      args.ixp,
+      (slug) => `session AS${args.asn} at ${quoteWord(slug)} ${action}`,
+      sessionUsage,
+    );
+    const r = await changeSessions(s, { asn: args.asn, ixp, action, actor: ctx.actor });
+    return changesReply(
+      r.changes,
+      ctx,
+      `${r.count} session${r.count === 1 ? "" : "s"} with AS${args.asn} at ${ixp.name} marked to ${action}.`,
+    );
+  },
+});
+
+async function findRouter(ctx: CommandContext, name: string, usage: string) {
+  const router = await ctx.services.db.prisma.router.findUnique({ where: { name } });
+  if (!router) {
+    const names = (
+      await ctx.services.db.prisma.router.findMany({ select: { name: true }, orderBy: { name: "asc" } })
+    ).map((r) => r.name);
+    throw new UserError(
+      `There is no router called "${name.slice(0, 60)}".`,
+      names.length ? `Routers: ${names.join(", ")}. Usage: ${usage}` : `Usage: ${usage}`,
+    );
+  }
+  ctx.objects.push(`router:${router.id}`);
+  return router;
+}
+
+export const diffCommand = defineCommand({
+  name: "diff",
+  summary: "Render a router's configuration and show how it differs from the router's, without a change.",
+  usage: "diff <router>",
+  examples: ["diff edge1.lon"],
+  role: "viewer",
+  args: { positional: ["router"] },
+  schema: z.object({ router: z.string({ error: "Say which router, e.g. diff edge1.lon." }).max(100) }),
+  async handler({ router: name }, ctx) {
+    const s = ctx.services;
+    const router = await findRouter(ctx, name, "diff <router>");
+    const rendered = await render(s, router.id);
+    const driver = s.drivers(routerInfo(router));
+    let current: string;
+    try {
+      current = await driver.getConfig();
+    } finally {
+      await driver.close().catch(() => {});
+    }
+    const d = diffConfigs(current, rendered.config, {
+      fromName: `${router.name} (running)`,
+      toName: `${router.name} (peerbot)`,
+    });
+    if (!d.diff)
+      return {
+        kind: "success",
+        text: `${router.name} already has exactly the configuration peerbot renders (sha256 ${d.toSha256.slice(0, 16)}).`,
+      };
+    return {
+      title: `Diff for ${router.name}`,
+      text: `+${d.added} −${d.removed} lines. \`deploy ${router.name}\` makes a change of it.`,
+      code: {
+        language: "diff",
+        content: maskSecrets(d.diff, router.platform),
+        filename: `${router.name}.diff`,
+      },
+      context: `diff sha256 ${d.diffSha256.slice(0, 16)} · against config sha256 ${d.fromSha256.slice(0, 16)}`,
+    };
+  },
+});
+
+export const deployCommand = defineCommand({
+  name: "deploy",
+  summary: "Make a change of whatever differs between a router and peerbot's rendering, for approval.",
+  usage: "deploy <router>",
+  examples: ["deploy edge1.lon"],
+  role: "operator",
+  args: { positional: ["router"] },
+  schema: z.object({ router: z.string({ error: "Say which router, e.g. deploy edge1.lon." }).max(100) }),
+  async handler({ router: name }, ctx) {
+    const router = await findRouter(ctx, name, "deploy <router>");
+    const r = await planChange(ctx.services, {
+      routerId: router.id,
+      summary: `deploy ${router.name}`,
+      actor: ctx.actor,
+      effects: [],
+    });
+    if (r.kind === "nochange")
+      return {
+        kind: "success",
+        text: `${router.name} already has exactly the configuration peerbot renders; nothing to deploy.`,
+      };
+    return changesReply([r.change], ctx, `Change for ${router.name}.`);
+  },
+});
+
+export const changesCommand = defineCommand({
+  name: "changes",
+  summary: "List open change requests (pending, approved, queued, deploying).",
+  usage: "changes [all]",
+  examples: ["changes", "changes all"],
+  role: "viewer",
+  args: { flags: ["all"] },
+  schema: z.object({ all: z.boolean().optional() }),
+  async handler({ all }, ctx) {
+    const s = ctx.services;
+    await expireChanges(s);
+    const list = await s.db.prisma.changeRequest.findMany({
+      where: all ? {} : { status: { in: ["pending", "approved", "queued", "deploying"] } },
+      orderBy: { id: "desc" },
+      take: 50,
+      include: { router: { select: { name: true } } },
+    });
+    if (!list.length)
+      return { kind: "info", text: all ? "No change has been requested yet." : "No change is open." };
+    return {
+      title: all ? "Recent changes" : "Open changes",
+      table: {
+        columns: ["#", "router", "what", "requested by", "status", "diff"],
+        rows: list.map((c) => [
+          String(c.id),
+          c.router.name,
+          c.summary,
+          c.requestedByName || c.requestedBy,
+          c.status,
+          `+${c.added} −${c.removed}`,
+        ]),
+        alignRight: [0],
+      },
+    };
+  },
+});
+
+const idArg = (verb: string) =>
+  z
+    .string({ error: `Say which change to ${verb}, e.g. ${verb} 12.` })
+    .regex(/^#?\d{1,9}$/, `A change is named by its number, e.g. ${verb} 12.`)
+    .transform((s) => Number(s.replace("#", "")));
+
+export const approveCommand = defineCommand({
+  name: "approve",
+  summary: "Approve a change (not your own): its deploy is queued at once.",
+  usage: "approve <change>",
+  examples: ["approve 12"],
+  role: "approver",
+  args: { positional: ["id"] },
+  schema: z.object({ id: idArg("approve") }),
+  async handler({ id }, ctx) {
+    ctx.objects.push(`change:${id}`);
+    const c = await approveChange(ctx.services, id, ctx.actor);
+    return { kind: "success", text: `Change #${c.id} on ${c.router.name} approved; the deploy is queued.` };
+  },
+});
+
+export const rejectCommand = defineCommand({
+  name: "reject",
+  summary: "Reject a pending change; the sessions it created are removed.",
+  usage: "reject <change> [reason]",
+  examples: ["reject 12", "reject 12 wrong router"],
+  role: "operator",
+  args: { positional: ["id", "reason"], rest: true },
+  schema: z.object({ id: idArg("reject"), reason: z.string().max(500).optional() }),
+  async handler({ id, reason }, ctx) {
+    ctx.objects.push(`change:${id}`);
+    await mayReject(ctx, id);
+    const c = await rejectChange(ctx.services, id, ctx.actor, reason ?? "");
+    return { kind: "info", text: `Change #${c.id} on ${c.router.name} rejected.` };
+  },
+});
+
+/** The requester may withdraw their own change; rejecting someone else's needs an approver. */
+async function mayReject(ctx: CommandContext, id: number): Promise<void> {
+  const c = await getChange(ctx.services.db, id);
+  if (c && c.requestedBy !== actorKey(ctx.actor) && !hasRole(ctx.role, "approver")) {
+    throw new PermissionError(denial("approver", "reject someone else's change"));
+  }
+}
+
+function parseId(arg: string): number {
+  if (!/^\d{1,9}$/.test(arg))
+    throw new UserError("That button no longer does anything.", "Run `changes` for the open ones.");
+  return Number(arg);
+}
+
+export const changeActions: ActionDef[] = [
+  {
+    prefix: "change.approve",
+    role: "approver",
+    label: "approve changes",
+    async handler(arg, ctx) {
+      const id = parseId(arg);
+      ctx.objects.push(`change:${id}`);
+      const c = await approveChange(ctx.services, id, ctx.actor);
+      return {
+        kind: "success",
+        text: `Change #${c.id} on ${c.router.name} approved by ${ctx.actor.userName}; the deploy is queued.`,
+      };
+    },
+  },
+  {
+    prefix: "change.reject",
+    role: "operator",
+    label: "reject changes",
+    async handler(arg, ctx) {
+      const id = parseId(arg);
+      ctx.objects.push(`change:${id}`);
+      await mayReject(ctx, id);
+      const c = await rejectChange(ctx.services, id, ctx.actor, "");
+      return { kind: "info", text: `Change #${c.id} on ${c.router.name} rejected by ${ctx.actor.userName}.` };
+    },
+  },
+];
+
+export function addChangeCommands(r: Registry): void {
+  r.add(peerCommand).add(sessionCommand).add(diffCommand).add(deployCommand);
+  r.add(changesCommand).add(approveCommand).add(rejectCommand);
+  for (const a of changeActions) r.addAction(a);
+}
+
+export { getChange };

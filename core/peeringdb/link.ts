@@ -1,0 +1,119 @@
+// Linking peerbot's objects to the mirror, in a few set-based statements (no per-row work):
+// autonomous systems to their `net` by ASN, then their name, AS-SET, max prefixes and policy
+// refreshed field by field unless that field's sync flag is off; IXPs to their ix/ixlan (from
+// whichever id is known, or from the peering LAN our connection addresses sit in) and their
+// prefixes; connections to their netixlan by our ASN and address.
+import type { Database } from "../db.js";
+
+export interface LinkReport {
+  /** Autonomous systems newly linked to a PeeringDB net. */
+  asLinked: number;
+  /** Autonomous systems whose fields changed from PeeringDB. */
+  asRefreshed: number;
+  ixpsLinked: number;
+  /** IXPs whose prefix list changed. */
+  ixpPrefixes: number;
+  connectionsLinked: number;
+}
+
+const NOW_UTC = `(now() at time zone 'UTC')`;
+
+export async function refreshFromMirror(db: Database): Promise<LinkReport> {
+  const client = await db.pool.connect();
+  try {
+    await client.query("begin");
+    const asLinked = await client.query(
+      `update "AutonomousSystem" a set "peeringdbNetId" = n.id, "updatedAt" = ${NOW_UTC}
+       from (select distinct on (asn) id, asn from pdb_net where status = 'ok' order by asn, id desc) n
+       where n.asn = a.asn and a."peeringdbNetId" is distinct from n.id
+         and not exists (select 1 from "AutonomousSystem" b where b."peeringdbNetId" = n.id)`,
+    );
+    const asRefreshed = await client.query(
+      `update "AutonomousSystem" a set
+         name = case when a."syncName" and n.name <> '' then n.name else a.name end,
+         "irrAsSet" = case when a."syncIrrAsSet" then n.irr_as_set else a."irrAsSet" end,
+         "ipv4MaxPrefixes" = case when a."syncMaxPrefixes" then coalesce(n.info_prefixes4, 0) else a."ipv4MaxPrefixes" end,
+         "ipv6MaxPrefixes" = case when a."syncMaxPrefixes" then coalesce(n.info_prefixes6, 0) else a."ipv6MaxPrefixes" end,
+         "generalPolicy" = case when a."syncPolicy" then n.policy_general else a."generalPolicy" end,
+         "updatedAt" = ${NOW_UTC}
+       from pdb_net n
+       where n.id = a."peeringdbNetId" and n.status = 'ok' and (
+         (a."syncName" and n.name <> '' and a.name <> n.name)
+         or (a."syncIrrAsSet" and a."irrAsSet" <> n.irr_as_set)
+         or (a."syncMaxPrefixes" and (a."ipv4MaxPrefixes" <> coalesce(n.info_prefixes4, 0)
+                                      or a."ipv6MaxPrefixes" <> coalesce(n.info_prefixes6, 0)))
+         or (a."syncPolicy" and a."generalPolicy" <> n.policy_general))`,
+    );
+    // IXPs: the ixlan from the ix, the ix from the ixlan, or both from our addresses.
+    let ixpsLinked = 0;
+    ixpsLinked +=
+      (
+        await client.query(
+          `update "InternetExchange" x set "peeringdbIxlanId" = l.id, "updatedAt" = ${NOW_UTC}
+           from (select distinct on (ix_id) id, ix_id from pdb_ixlan where status = 'ok' order by ix_id, id) l
+           where x."peeringdbIxlanId" is null and l.ix_id = x."peeringdbIxId"`,
+        )
+      ).rowCount ?? 0;
+    ixpsLinked +=
+      (
+        await client.query(
+          `update "InternetExchange" x set "peeringdbIxId" = l.ix_id, "updatedAt" = ${NOW_UTC}
+           from pdb_ixlan l
+           where x."peeringdbIxId" is null and l.id = x."peeringdbIxlanId"`,
+        )
+      ).rowCount ?? 0;
+    ixpsLinked +=
+      (
+        await client.query(
+          `update "InternetExchange" x set "peeringdbIxlanId" = m.ixlan_id, "peeringdbIxId" = m.ix_id,
+             "updatedAt" = ${NOW_UTC}
+           from (select distinct on (c."ixpId") c."ixpId" as ixp_id, p.ixlan_id, l.ix_id
+                 from "Connection" c
+                 join pdb_ixpfx p on p.status = 'ok'
+                   and (host(c."ipv4Address")::inet <<= p.prefix or host(c."ipv6Address")::inet <<= p.prefix)
+                 join pdb_ixlan l on l.id = p.ixlan_id
+                 order by c."ixpId", p.ixlan_id) m
+           where x.id = m.ixp_id and x."peeringdbIxId" is null and x."peeringdbIxlanId" is null`,
+        )
+      ).rowCount ?? 0;
+    // Prefixes: PeeringDB's are added; ones entered by hand are kept.
+    const ixpPrefixes = await client.query(
+      `update "InternetExchange" x
+       set prefixes = x.prefixes || array(select p from unnest(m.pdb) p where p <> all(x.prefixes) order by p),
+           "updatedAt" = ${NOW_UTC}
+       from (select x2.id, array_agg(distinct text(f.prefix)) as pdb
+             from "InternetExchange" x2
+             join pdb_ixpfx f on f.ixlan_id = x2."peeringdbIxlanId" and f.status = 'ok'
+             group by x2.id) m
+       where x.id = m.id and not (m.pdb <@ x.prefixes)`,
+    );
+    const connectionsLinked = await client.query(
+      `update "Connection" c set "peeringdbNetixlanId" = m.netixlan_id, "updatedAt" = ${NOW_UTC}
+       from (select distinct on (netixlan_id) * from (
+               select distinct on (c2.id) c2.id as connection_id, n.id as netixlan_id
+               from "Connection" c2
+               join "InternetExchange" x on x.id = c2."ixpId"
+               join "AutonomousSystem" a on a.id = x."localAsId"
+               join pdb_netixlan n on n.ixlan_id = x."peeringdbIxlanId" and n.asn = a.asn and n.status = 'ok'
+                 and (n.ipaddr4 = host(c2."ipv4Address")::inet or n.ipaddr6 = host(c2."ipv6Address")::inet)
+               where c2."peeringdbNetixlanId" is null
+               order by c2.id, n.id) one_per_connection
+             order by netixlan_id, connection_id) m
+       where c.id = m.connection_id
+         and not exists (select 1 from "Connection" o where o."peeringdbNetixlanId" = m.netixlan_id)`,
+    );
+    await client.query("commit");
+    return {
+      asLinked: asLinked.rowCount ?? 0,
+      asRefreshed: asRefreshed.rowCount ?? 0,
+      ixpsLinked,
+      ixpPrefixes: ixpPrefixes.rowCount ?? 0,
+      connectionsLinked: connectionsLinked.rowCount ?? 0,
+    };
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,213 @@
+// Shared pieces of the CLI router drivers (Junos, IOS-XR, EOS): options, the deploy state
+// machine, the confirm deadline, error helpers, and small parsing helpers for BGP state.
+import type { BgpNeighbor, BgpNeighborState, CommitResult, RouterDriver } from "../../core/ports.js";
+import { CliRouterSession } from "./cli-session.js";
+import type { SshTarget, SshTimeouts } from "./connection.js";
+import { DriverError } from "./errors.js";
+import type { SshPool } from "./pool.js";
+import type { PromptSpec } from "./shell.js";
+
+export interface CliDriverOptions {
+  /** The shared pool: one connection per router, used by deploys and polling alike. */
+  pool: SshPool;
+  /** Where and how to log in (see targetFromRouter). */
+  target: SshTarget;
+  timeouts?: Partial<SshTimeouts>;
+  /** How long a commit (check) may take. Default 5 minutes. */
+  commitTimeoutMs?: number;
+  /** Strings that must never appear in an error or output (BGP passwords the caller knows). */
+  redact?: string[];
+  /** Milliseconds since the epoch; tests replace it. */
+  now?: () => number;
+}
+
+/**
+ * idle: nothing staged. editing: a candidate is staged in a configuration session.
+ * pending: committed with a confirm timer that is running. confirmed: the last commit is
+ * permanent. reverted: the router undid the commit by itself (the timer expired); a rollback
+ * then has nothing left to do, and must not undo the router's own rollback.
+ */
+export type DeployState = "idle" | "editing" | "pending" | "confirmed" | "reverted";
+
+export abstract class CliDriverBase implements RouterDriver {
+  protected readonly session: CliRouterSession;
+  protected state: DeployState = "idle";
+  /** When the router will undo the pending commit by itself (our clock, conservative). */
+  protected confirmDeadline = 0;
+  protected readonly now: () => number;
+  protected readonly commitTimeoutMs: number;
+
+  protected constructor(
+    protected readonly opts: CliDriverOptions,
+    prompt: PromptSpec,
+    init: string[],
+  ) {
+    this.session = new CliRouterSession({
+      pool: opts.pool,
+      target: opts.target,
+      prompt,
+      init,
+      timeouts: opts.timeouts,
+      redact: opts.redact,
+    });
+    this.now = opts.now ?? Date.now;
+    this.commitTimeoutMs = opts.commitTimeoutMs ?? 300_000;
+  }
+
+  /** Where the deploy stands on this router, as this driver knows it. */
+  get deployState(): DeployState {
+    return this.state;
+  }
+
+  protected get label(): string {
+    return this.session.label;
+  }
+
+  // The RouterDriver operations run one at a time per driver: a poll must not type into
+  // the middle of a `load terminal`, nor a rollback overtake a commit.
+  getConfig(): Promise<string> {
+    return this.serial(() => this.doGetConfig());
+  }
+  loadCandidate(config: string): Promise<void> {
+    return this.serial(() => this.doLoadCandidate(config));
+  }
+  compare(): Promise<string> {
+    return this.serial(() => this.doCompare());
+  }
+  commit(confirmSeconds: number): Promise<CommitResult> {
+    if (!Number.isFinite(confirmSeconds) || confirmSeconds <= 0) {
+      return Promise.reject(new DriverError(`a commit needs a positive confirm time, not ${confirmSeconds}`));
+    }
+    return this.serial(() => this.doCommit(confirmSeconds));
+  }
+  confirm(): Promise<void> {
+    return this.serial(() => this.doConfirm());
+  }
+  rollback(): Promise<void> {
+    return this.serial(() => this.doRollback());
+  }
+  getBgpNeighbors(): Promise<BgpNeighbor[]> {
+    return this.serial(() => this.doGetBgpNeighbors());
+  }
+  close(): Promise<void> {
+    return this.serial(() => this.doClose());
+  }
+
+  protected abstract doGetConfig(): Promise<string>;
+  protected abstract doLoadCandidate(config: string): Promise<void>;
+  protected abstract doCompare(): Promise<string>;
+  protected abstract doCommit(confirmSeconds: number): Promise<CommitResult>;
+  protected abstract doConfirm(): Promise<void>;
+  protected abstract doRollback(): Promise<void>;
+  protected abstract doGetBgpNeighbors(): Promise<BgpNeighbor[]>;
+  protected abstract doClose(): Promise<void>;
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  protected redact(text: string): string {
+    return this.session.redactor.redact(text);
+  }
+
+  protected error(message: string, transient = false): DriverError {
+    return this.session.redactor.error(message, transient);
+  }
+
+  protected requireState(allowed: DeployState[], action: string): void {
+    if (!allowed.includes(this.state)) {
+      throw new DriverError(`cannot ${action} on ${this.label}: the deploy is ${this.state}`);
+    }
+  }
+
+  protected startConfirmTimer(seconds: number): void {
+    this.state = "pending";
+    this.confirmDeadline = this.now() + seconds * 1000;
+  }
+
+  /** True when our own clock says the router has already undone the commit. */
+  protected confirmTimerExpired(): boolean {
+    return this.state === "pending" && this.now() >= this.confirmDeadline;
+  }
+
+  protected rolledBackByRouter(detail = ""): DriverError {
+    this.state = "reverted";
+    return this.error(
+      `the confirm timer on ${this.label} expired before the commit was confirmed: the router rolled the change back by itself` +
+        (detail ? ` (${detail})` : ""),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing helpers
+// ---------------------------------------------------------------------------------------
+
+const STATES: Record<string, BgpNeighborState> = {
+  idle: "idle",
+  connect: "connect",
+  active: "active",
+  opensent: "opensent",
+  openconfirm: "openconfirm",
+  established: "established",
+};
+
+/** Maps a router's BGP FSM state name ("Established", "OpenSent", "Idle (Admin)") to ours. */
+export function toBgpState(s: string | undefined): BgpNeighborState {
+  if (!s) return "idle";
+  const key = s
+    .trim()
+    .split(/[\s(,]/)[0]!
+    .toLowerCase();
+  return STATES[key] ?? "idle";
+}
+
+/** "64500", "4200000000" or asdot "1.10" to a number; NaN when it is neither. */
+export function parseAsn(s: string | number | undefined): number {
+  if (typeof s === "number") return s;
+  if (!s) return NaN;
+  const t = s.trim();
+  const dot = t.indexOf(".");
+  if (dot > 0) {
+    const hi = Number(t.slice(0, dot));
+    const lo = Number(t.slice(dot + 1));
+    return Number.isInteger(hi) && Number.isInteger(lo) ? hi * 65536 + lo : NaN;
+  }
+  return /^\d+$/.test(t) ? Number(t) : NaN;
+}
+
+/**
+ * Router durations to seconds: "00:01:23", "1:02:03:04" (d:h:m:s), "1d02h", "3w2d", "1y2w",
+ * "5w0d", "17:04:12". Undefined when not recognised ("never").
+ */
+export function parseDuration(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const t = s.trim();
+  if (/^\d+(:\d+){1,3}$/.test(t)) {
+    const parts = t.split(":").map(Number);
+    const mult = [1, 60, 3600, 86400];
+    let total = 0;
+    for (let i = 0; i < parts.length; i++) total += parts[parts.length - 1 - i]! * mult[i]!;
+    return total;
+  }
+  const units: Record<string, number> = { y: 31536000, w: 604800, d: 86400, h: 3600, m: 60, s: 1 };
+  const re = /(\d+)\s*([ywdhms])/g;
+  let total = 0;
+  let any = false;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t))) {
+    total += Number(m[1]) * units[m[2]!]!;
+    any = true;
+  }
+  return any ? total : undefined;
+}
+
+/** Keeps the non-empty lines of router output that look like errors, for an error message. */
+export function errorLines(output: string, pattern: RegExp, max = 20): string {
+  const lines = output.split("\n").filter((l) => pattern.test(l));
+  return lines.slice(0, max).join("\n");
+}
