@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { UserError } from "../core/errors.js";
-import type { Field } from "../core/reply.js";
-import { countByStatus } from "../core/sessions.js";
+import { lookupNet } from "../core/peeringdb/index.js";
+import type { Button, Field } from "../core/reply.js";
 import { asnArg } from "./args.js";
+import { quoteWord } from "./grammar.js";
 import { defineCommand } from "./registry.js";
 
 const usage = "as <asn>";
@@ -10,7 +11,7 @@ const usage = "as <asn>";
 export const asCommand = defineCommand({
   name: "as",
   aliases: ["asn", "network"],
-  summary: "Show an autonomous system: policy, prefixes, AS-SET, contacts and our sessions with it.",
+  summary: "Show an autonomous system: policy, prefixes, AS-SET, contacts, the IXPs we share and our sessions with it.",
   usage,
   examples: ["as 64500", "as AS6939"],
   role: "viewer",
@@ -18,54 +19,106 @@ export const asCommand = defineCommand({
   schema: z.object({ asn: asnArg() }),
   async handler({ asn }, ctx) {
     const { db } = ctx.services;
-    const as = await db.prisma.autonomousSystem.findUnique({
-      where: { asn: BigInt(asn) },
-      include: {
-        contacts: { orderBy: [{ role: "asc" }, { name: "asc" }] },
-        ixpSessions: {
-          select: {
-            status: true,
-            ipAddress: true,
-            bgpState: true,
-            connection: { select: { ixp: { select: { name: true } } } },
+    const [local, net] = await Promise.all([
+      db.prisma.autonomousSystem.findUnique({
+        where: { asn: BigInt(asn) },
+        include: {
+          contacts: { orderBy: [{ role: "asc" }, { name: "asc" }] },
+          ixpSessions: {
+            orderBy: { ipAddress: "asc" },
+            select: {
+              status: true,
+              ipAddress: true,
+              bgpState: true,
+              receivedPrefixCount: true,
+              connection: { select: { ixp: { select: { name: true } } } },
+            },
           },
+          directSessions: { select: { status: true, ipAddress: true, bgpState: true, relationship: true } },
         },
-        directSessions: { select: { status: true } },
-      },
-    });
-    if (!as) {
+      }),
+      lookupNet(db, asn),
+    ]);
+    if (!local && !net) {
       throw new UserError(
-        `AS${asn} is not in peerbot's database.`,
-        `Try \`peers <IXP>\` to find networks at an exchange, or \`help as\`.`,
+        `AS${asn} is neither in peerbot's database nor in the PeeringDB mirror.`,
+        "Check the number, or run `sync` to refresh the mirror.",
       );
     }
-    ctx.objects.push(`as:${as.id}`);
-    const ixps = [...new Set(as.ixpSessions.map((s) => s.connection.ixp.name))].sort();
+    if (local) ctx.objects.push(`as:${local.id}`);
+    const name = local?.name ?? net?.name ?? "";
     const fields: Field[] = [
-      { label: "ASN", value: `AS${as.asn}`, inline: true },
-      { label: "Policy", value: as.generalPolicy || "unknown", inline: true },
-      { label: "IRR AS-SET", value: as.irrAsSet || "none", inline: true },
+      { label: "Policy", value: local?.generalPolicy || net?.policyGeneral || "unknown", inline: true },
+      { label: "IRR AS-SET", value: local?.irrAsSet || net?.irrAsSet || "none", inline: true },
       {
         label: "Max prefixes",
-        value: `IPv4 ${as.ipv4MaxPrefixes} / IPv6 ${as.ipv6MaxPrefixes}`,
+        value: local
+          ? `IPv4 ${local.ipv4MaxPrefixes} / IPv6 ${local.ipv6MaxPrefixes}`
+          : `IPv4 ${net?.infoPrefixes4 ?? "?"} / IPv6 ${net?.infoPrefixes6 ?? "?"}`,
         inline: true,
       },
-      { label: "Ours", value: as.affiliated ? "yes (affiliated)" : "no", inline: true },
-      { label: "IXP sessions", value: countByStatus(as.ixpSessions), inline: true },
-      { label: "Direct sessions", value: countByStatus(as.directSessions), inline: true },
-      { label: "IXPs with sessions", value: ixps.join(", ") || "none" },
     ];
-    if (as.contacts.length) {
+    if (local?.affiliated) fields.push({ label: "Ours", value: "yes (affiliated)", inline: true });
+    if (net) {
+      if (net.networkTypes.length) fields.push({ label: "Type", value: net.networkTypes.join(", "), inline: true });
+      if (net.website) fields.push({ label: "Website", value: net.website, inline: true });
+      if (net.policyUrl) fields.push({ label: "Peering policy", value: net.policyUrl, inline: true });
+      const contacts = Object.entries(net.contacts).flatMap(([role, list]) =>
+        list.map((c) => `${role}: ${c.name || "(no name)"}${c.email ? ` <${c.email}>` : ""}${c.phone ? ` ${c.phone}` : ""}`),
+      );
+      if (contacts.length) fields.push({ label: "Contacts (PeeringDB)", value: contacts.join("\n") });
       fields.push({
-        label: "Contacts",
-        value: as.contacts.map((c) => `${c.role}: ${c.name}${c.email ? ` <${c.email}>` : ""}`).join("\n"),
+        label: "IXPs we share",
+        value: net.sharedIxps.map((x) => x.name).join(", ") || "none",
       });
     }
-    if (as.comments) fields.push({ label: "Comments", value: as.comments });
+    if (local?.contacts.length) {
+      fields.push({
+        label: "Contacts",
+        value: local.contacts.map((c) => `${c.role}: ${c.name}${c.email ? ` <${c.email}>` : ""}`).join("\n"),
+      });
+    }
+    if (local?.comments) fields.push({ label: "Comments", value: local.comments });
+
+    const sessions = [
+      ...(local?.ixpSessions ?? []).map((s) => [
+        s.connection.ixp.name,
+        s.ipAddress,
+        s.status,
+        s.bgpState ?? "",
+        s.receivedPrefixCount === null ? "" : String(s.receivedPrefixCount),
+      ]),
+      ...(local?.directSessions ?? []).map((s) => [
+        `direct (${s.relationship.replace(/_/g, " ")})`,
+        s.ipAddress,
+        s.status,
+        s.bgpState ?? "",
+        "",
+      ]),
+    ];
+    // A Peer button for each shared IXP where we have no session with them yet.
+    const peeredAt = new Set((local?.ixpSessions ?? []).map((s) => s.connection.ixp.name));
+    const buttons: Button[] = local?.affiliated
+      ? []
+      : (net?.sharedIxps ?? [])
+          .filter((x) => !peeredAt.has(x.name))
+          .slice(0, 5)
+          .map((x) => ({ label: `Peer at ${x.name}`, actionId: `cmd:peer AS${asn} at ${quoteWord(x.slug)}`, style: "primary" }));
     return {
-      title: `AS${as.asn} ${as.name}`,
+      title: `AS${asn} ${name}`,
+      text: sessions.length
+        ? `${sessions.length} session${sessions.length === 1 ? "" : "s"} with us.`
+        : local?.affiliated
+          ? "One of our own networks."
+          : "No session with us yet.",
       fields,
-      context: as.peeringdbNetId ? `PeeringDB net ${as.peeringdbNetId}` : "not linked to PeeringDB",
+      table: sessions.length
+        ? { columns: ["where", "address", "status", "BGP", "prefixes"], rows: sessions, alignRight: [4] }
+        : undefined,
+      buttons,
+      context: net
+        ? `PeeringDB net ${net.netId}, updated ${net.updated.toISOString().slice(0, 10)}${local ? "" : " · not in peerbot's database yet"}`
+        : "not in the PeeringDB mirror",
     };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Field } from "../core/reply.js";
 import { resolveIxp } from "../core/ixp.js";
+import { lookupIx } from "../core/peeringdb/index.js";
 import { countByStatus } from "../core/sessions.js";
 import { ixpArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
@@ -35,6 +36,7 @@ export const ixCommand = defineCommand({
       },
     });
     const sessions = ixp.connections.flatMap((c) => c.ixpSessions);
+    const pdb = ixp.peeringdbIxId ? (await lookupIx(db, ixp.peeringdbIxId))[0] : undefined;
     const fields: Field[] = [
       { label: "Slug", value: ixp.slug, inline: true },
       { label: "Status", value: ixp.status, inline: true },
@@ -49,6 +51,13 @@ export const ixCommand = defineCommand({
       { label: "Prefixes", value: ixp.prefixes.join(", ") || "none", inline: true },
       { label: "Sessions", value: countByStatus(sessions), inline: true },
     ];
+    if (pdb) {
+      fields.push(
+        { label: "Members (PeeringDB)", value: `${pdb.networks} networks, ${pdb.ports} ports, ${pdb.rsPeers} at the route servers`, inline: true },
+        { label: "Where", value: [pdb.city, pdb.country].filter(Boolean).join(", ") || "?", inline: true },
+      );
+      if (pdb.website) fields.push({ label: "Website", value: pdb.website, inline: true });
+    }
     return {
       title: ixp.name,
       fields,

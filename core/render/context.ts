@@ -570,11 +570,18 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     });
   }
   const validatedPolicies = new Set<number>();
+  const policySymbols = new Map<string, string>();
   const usePolicy = (id: number): PolicyContext | undefined => {
     const p = policies.get(id);
     if (p && !validatedPolicies.has(id)) {
       identifier(p.slug, `routing policy ${p.name}`);
       p.symbol = birdSymbol("policy", p.slug);
+      const other = policySymbols.get(p.symbol);
+      if (other !== undefined && other !== p.slug)
+        throw new RenderError(
+          `the routing policies ${other} and ${p.slug} would both be called ${p.symbol} in BIRD`,
+        );
+      policySymbols.set(p.symbol, p.slug);
       validatedPolicies.add(id);
     }
     return p;
@@ -697,15 +704,15 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
 
   // Peers, cached per AS.
   const peers = new Map<number, PeerContext>();
+  const badAsSets: string[] = [];
+  const noLocal = new Map<string, number>();
   const peerOf = (row: AsCols): PeerContext => {
     let p = peers.get(row.asId);
     if (!p) {
       const name = text(row.asName);
       const sets = asSets(row.irrAsSet);
       if (row.irrAsSet.trim() !== "" && sets.length === 0)
-        warnings.push(
-          `AS${row.asn} has an AS-SET peerbot cannot use (${safeText(row.irrAsSet, "generic", 40)})`,
-        );
+        badAsSets.push(`AS${row.asn} (${safeText(row.irrAsSet, "generic", 40)})`);
       p = {
         id: row.asId,
         asn: asn(row.asn, `AS ${name}`),
@@ -880,10 +887,10 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     const family = ip.family;
     const effective = worst(objectStatus(s.status), conn.status, ixp.status);
     const localAddress = family === 4 ? conn.ipv4Address : conn.ipv6Address;
-    if (!localAddress)
-      warnings.push(
-        `connection ${conn.id} at ${ixp.name} has no IPv${family} address for ${where(peer, ixp.name, ip.address)}`,
-      );
+    if (!localAddress) {
+      const k = `connection ${conn.id} at ${ixp.name} has no IPv${family} address`;
+      noLocal.set(k, (noLocal.get(k) ?? 0) + 1);
+    }
     const res = resolve(
       family,
       [policyLevel(IXS_IMPORT, s.id), policyLevel(IXS_EXPORT, s.id), communityLevel(IXS_COMM, s.id)],
@@ -1055,11 +1062,12 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   for (const s of ordered) if (groupList[groupList.length - 1] !== s.group) groupList.push(s.group);
   const names = new Set<string>();
   for (const g of groupList) {
-    if (names.has(g.name))
+    if (names.has(g.name) || names.has(g.symbol))
       throw new RenderError(
         `two session groups would both be called ${g.name}: rename an IXP or BGP group slug`,
       );
     names.add(g.name);
+    names.add(g.symbol);
     const first = g.sessions[0]!.localAddress;
     g.localAddress = g.sessions.every((s) => s.localAddress === first) ? first : null;
     for (const s of g.sessions) {
@@ -1079,6 +1087,14 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   const chainList = [...chains.values()]
     .filter((c) => c.generated)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // One line per kind of problem, however many sessions have it.
+  for (const [k, n] of noLocal) warnings.push(`${k} (${n} session${n === 1 ? "" : "s"})`);
+  if (badAsSets.length)
+    warnings.push(
+      `${badAsSets.length} AS-SET${badAsSets.length === 1 ? "" : "s"} peerbot cannot use: ` +
+        badAsSets.slice(0, 5).join(", ") +
+        (badAsSets.length > 5 ? ", ..." : ""),
+    );
   const ixpSessions = ordered.filter((s) => s.kind === "ixp");
   const directSessions = ordered.filter((s) => s.kind === "direct");
 
