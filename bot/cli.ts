@@ -37,8 +37,14 @@ const SUBCOMMANDS: Record<string, Sub> = {
           post: (ch, reply) => session!.notifier.post(ch, reply),
         },
       });
+      let stopPolling = () => {};
       try {
         await registerWorkers(rt);
+        if (!rt.services.config.REDIS_URL) {
+          // Without Redis there is no shared schedule: poll from this process while it runs.
+          const { startPollTicker } = await import("../jobs/poll-sessions.js");
+          stopPolling = startPollTicker(rt.services, rt.queue);
+        }
         session = new ConsoleSession(buildRegistry(), rt.services, user, process.stdout);
         const interactive = Boolean(process.stdin.isTTY);
         const empty = (await rt.services.db.prisma.internetExchange.count()) === 0;
@@ -48,9 +54,11 @@ const SUBCOMMANDS: Record<string, Sub> = {
           ...(interactive ? [`peerbot console as ${user}. Type \`help\`, or \`quit\` to leave.`] : []),
         ];
         await runConsole(session, { input: process.stdin, output: process.stdout, interactive }, banner);
+        stopPolling();
         await rt.queue.drain();
         return 0;
       } finally {
+        stopPolling();
         await rt.close();
       }
     },
@@ -64,6 +72,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
       const rt = await boot(config, { allowEmbedded: false, migrateInChild: true, notifier: router });
       await registerWorkers(rt);
       await rt.queue.start();
+      await scheduleJobs(rt);
       const stop = await startPlatforms(rt, router);
       process.stderr.write("peerbot started\n");
       await waitForSignal();
@@ -80,9 +89,15 @@ const SUBCOMMANDS: Record<string, Sub> = {
         process.stderr.write("peerbot worker needs REDIS_URL: workers take their jobs from Redis.\n");
         return 2;
       }
-      const rt = await boot(config, { allowEmbedded: false, migrateInChild: true });
+      const { workerNotifier } = await import("./platforms.js");
+      const rt = await boot(config, {
+        allowEmbedded: false,
+        migrateInChild: true,
+        notifier: await workerNotifier(config),
+      });
       await registerWorkers(rt);
       await rt.queue.start();
+      await scheduleJobs(rt);
       process.stderr.write("peerbot worker: waiting for jobs.\n");
       await waitForSignal();
       await rt.close();
@@ -97,6 +112,48 @@ const SUBCOMMANDS: Record<string, Sub> = {
       process.stdout.write("The database is up to date.\n");
       await rt.close();
       return 0;
+    },
+  },
+  sync: {
+    summary: "Sync the PeeringDB mirror now from PEERINGDB_URL (incremental; --full for everything).",
+    usage: "peerbot sync [--full]",
+    options: {
+      full: {
+        type: "boolean",
+        description: "fetch every record again, and drop what PeeringDB no longer lists",
+      },
+    },
+    async run(opts, config) {
+      const { runSync } = await import("../core/peeringdb/sync.js");
+      const { peeringDbClientFromConfig } = await import("../drivers/peeringdb/client.js");
+      const rt = await boot(config, { allowEmbedded: true });
+      const client = peeringDbClientFromConfig(config, rt.services.log);
+      try {
+        let last = "";
+        const report = await runSync(
+          rt.services.db,
+          client,
+          (type, rows) => {
+            if (type !== last) process.stdout.write(`${last ? "\n" : ""}${type}: `);
+            last = type;
+            process.stdout.write(`${rows} `);
+          },
+          { full: Boolean(opts.full), logger: rt.services.log },
+        );
+        process.stdout.write("\n");
+        for (const t of report.types) {
+          process.stdout.write(
+            `${t.type.padEnd(9)} ${t.ok ? "ok" : `FAILED (${t.error})`}: ${t.fetched} fetched, ${t.upserted} changed, ${t.deleted} deleted, ${t.skipped.length} skipped, ${t.rows} rows\n`,
+          );
+        }
+        process.stdout.write(
+          `${report.ok ? "Synced" : "Synced with errors"} in ${(report.durationMs / 1000).toFixed(1)} s.\n`,
+        );
+        return report.ok ? 0 : 1;
+      } finally {
+        await client.close();
+        await rt.close();
+      }
     },
   },
   "seed-demo": {
@@ -122,6 +179,16 @@ const SUBCOMMANDS: Record<string, Sub> = {
     },
   },
 };
+
+/** Repeatable jobs (BullMQ only: the schedule lives in Redis, shared by every process). */
+async function scheduleJobs(rt: Runtime): Promise<void> {
+  const { BullJobQueue } = await import("../jobs/queue.js");
+  if (!(rt.queue instanceof BullJobQueue)) return;
+  const { schedulePeeringdbSync, PEERINGDB_SYNC_QUEUE } = await import("../jobs/peeringdb-sync.js");
+  await schedulePeeringdbSync(rt.queue.queue(PEERINGDB_SYNC_QUEUE), {
+    everyMs: rt.services.config.PEERINGDB_SYNC_INTERVAL,
+  });
+}
 
 /** Registers every queue's worker function on the runtime's queue. */
 async function registerWorkers(rt: Runtime): Promise<void> {

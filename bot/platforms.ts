@@ -4,6 +4,8 @@ import { dispatch } from "../commands/dispatch.js";
 import { buildRegistry } from "../commands/index.js";
 import type { MessageRef, Notifier } from "../core/ports.js";
 import type { Reply } from "../core/reply.js";
+import type { Config } from "../core/config.js";
+import { createLogger } from "../core/log.js";
 import type { Runtime } from "./runtime.js";
 
 /** A notifier that hands each message to the notifier of the platform it was posted on. */
@@ -16,11 +18,14 @@ export class PlatformRouter implements Notifier {
     return n;
   }
 
-  update(ref: MessageRef, reply: Reply): Promise<void> {
+  async update(ref: MessageRef, reply: Reply): Promise<void> {
     return this.pick(ref.platform).update(ref, reply);
   }
 
-  post(channel: { platform: string; channel: string; threadId?: string }, reply: Reply): Promise<MessageRef> {
+  async post(
+    channel: { platform: string; channel: string; threadId?: string },
+    reply: Reply,
+  ): Promise<MessageRef> {
     return this.pick(channel.platform).post(channel, reply);
   }
 }
@@ -74,4 +79,28 @@ export async function startPlatforms(rt: Runtime, router: PlatformRouter): Promi
   return async () => {
     for (const stop of stops) await stop().catch(() => {});
   };
+}
+
+/**
+ * For `peerbot worker`, which serves no chat platform: jobs still update the messages of the
+ * configured platforms, through their APIs alone.
+ */
+export async function workerNotifier(c: Config): Promise<PlatformRouter> {
+  const router = new PlatformRouter();
+  if (c.SLACK_BOT_TOKEN) {
+    const { slackNotifier } = await import("./slack/platform.js");
+    router.byPlatform.set(
+      "slack",
+      slackNotifier({
+        botToken: c.SLACK_BOT_TOKEN,
+        apiUrl: c.SLACK_API_URL,
+        log: createLogger(c.PEERBOT_LOG_LEVEL),
+      }),
+    );
+  }
+  if (c.DISCORD_TOKEN) {
+    const { discordNotifier } = await import("./discord/platform.js");
+    router.byPlatform.set("discord", discordNotifier({ token: c.DISCORD_TOKEN, apiUrl: c.DISCORD_API_URL }));
+  }
+  return router;
 }

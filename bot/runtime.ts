@@ -64,6 +64,7 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
   try {
     if (opts.migrateInChild && !embedded) await migrateInChild(url);
     else await migrate(url, { lock: !embedded });
+    await embedded?.idle();
     db = openDatabase(url, { poolSize: embedded ? 1 : config.DATABASE_POOL_SIZE, embedded: !!embedded });
 
     const cfg: Config = { ...config };

@@ -11,7 +11,8 @@ const usage = "as <asn>";
 export const asCommand = defineCommand({
   name: "as",
   aliases: ["asn", "network"],
-  summary: "Show an autonomous system: policy, prefixes, AS-SET, contacts, the IXPs we share and our sessions with it.",
+  summary:
+    "Show an autonomous system: policy, prefixes, AS-SET, contacts, the IXPs we share and our sessions with it.",
   usage,
   examples: ["as 64500", "as AS6939"],
   role: "viewer",
@@ -60,11 +61,15 @@ export const asCommand = defineCommand({
     ];
     if (local?.affiliated) fields.push({ label: "Ours", value: "yes (affiliated)", inline: true });
     if (net) {
-      if (net.networkTypes.length) fields.push({ label: "Type", value: net.networkTypes.join(", "), inline: true });
+      if (net.networkTypes.length)
+        fields.push({ label: "Type", value: net.networkTypes.join(", "), inline: true });
       if (net.website) fields.push({ label: "Website", value: net.website, inline: true });
       if (net.policyUrl) fields.push({ label: "Peering policy", value: net.policyUrl, inline: true });
       const contacts = Object.entries(net.contacts).flatMap(([role, list]) =>
-        list.map((c) => `${role}: ${c.name || "(no name)"}${c.email ? ` <${c.email}>` : ""}${c.phone ? ` ${c.phone}` : ""}`),
+        list.map(
+          (c) =>
+            `${role}: ${c.name || "(no name)"}${c.email ? ` <${c.email}>` : ""}${c.phone ? ` ${c.phone}` : ""}`,
+        ),
       );
       if (contacts.length) fields.push({ label: "Contacts (PeeringDB)", value: contacts.join("\n") });
       fields.push({
@@ -103,7 +108,11 @@ export const asCommand = defineCommand({
       : (net?.sharedIxps ?? [])
           .filter((x) => !peeredAt.has(x.name))
           .slice(0, 5)
-          .map((x) => ({ label: `Peer at ${x.name}`, actionId: `cmd:peer AS${asn} at ${quoteWord(x.slug)}`, style: "primary" }));
+          .map((x) => ({
+            label: `Peer at ${x.name}`,
+            actionId: `cmd:peer AS${asn} at ${quoteWord(x.slug)}`,
+            style: "primary",
+          }));
     return {
       title: `AS${asn} ${name}`,
       text: sessions.length

@@ -6,6 +6,7 @@ import { helpCommand } from "./help.js";
 import { ixCommand, ixpsCommand } from "./ix.js";
 import { Registry } from "./registry.js";
 import { routersCommand, sessionsCommand } from "./sessions.js";
+import { statusCommand } from "./status.js";
 
 export function buildRegistry(): Registry {
   const r = new Registry();
@@ -15,6 +16,7 @@ export function buildRegistry(): Registry {
   r.add(ixpsCommand);
   r.add(sessionsCommand);
   r.add(routersCommand);
+  r.add(statusCommand);
   addChangeCommands(r);
   addPeeringdbCommands(r);
   return r;

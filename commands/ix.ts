@@ -53,7 +53,11 @@ export const ixCommand = defineCommand({
     ];
     if (pdb) {
       fields.push(
-        { label: "Members (PeeringDB)", value: `${pdb.networks} networks, ${pdb.ports} ports, ${pdb.rsPeers} at the route servers`, inline: true },
+        {
+          label: "Members (PeeringDB)",
+          value: `${pdb.networks} networks, ${pdb.ports} ports, ${pdb.rsPeers} at the route servers`,
+          inline: true,
+        },
         { label: "Where", value: [pdb.city, pdb.country].filter(Boolean).join(", ") || "?", inline: true },
       );
       if (pdb.website) fields.push({ label: "Website", value: pdb.website, inline: true });

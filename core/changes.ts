@@ -333,17 +333,29 @@ export async function rejectChange(
   return (await loadChange(s.db, id)) as ChangeRow;
 }
 
+/** Applies a change's session effects in bulk: one statement per target status and kind. */
 async function applyEffects(db: Database, effects: Effect[], which: "onDeploy" | "onRevert"): Promise<void> {
-  await db.prisma.$transaction(async (tx) => {
-    for (const e of effects) {
-      const to = e[which];
-      if (e.kind === "ixp") {
-        if (to === "delete") await tx.ixpSession.deleteMany({ where: { id: e.id } });
-        else await tx.ixpSession.updateMany({ where: { id: e.id }, data: { status: to } });
-      } else if (to === "delete") await tx.directSession.deleteMany({ where: { id: e.id } });
-      else await tx.directSession.updateMany({ where: { id: e.id }, data: { status: to } });
-    }
-  });
+  const groups = new Map<string, { kind: Effect["kind"]; to: Effect["onDeploy"]; ids: number[] }>();
+  for (const e of effects) {
+    const to = e[which];
+    const key = `${e.kind}:${to}`;
+    const g = groups.get(key) ?? { kind: e.kind, to, ids: [] };
+    g.ids.push(e.id);
+    groups.set(key, g);
+  }
+  await db.prisma.$transaction(
+    [...groups.values()].map(({ kind, to, ids }) => {
+      const where = { id: { in: ids } };
+      if (kind === "ixp") {
+        return to === "delete"
+          ? db.prisma.ixpSession.deleteMany({ where })
+          : db.prisma.ixpSession.updateMany({ where, data: { status: to } });
+      }
+      return to === "delete"
+        ? db.prisma.directSession.deleteMany({ where })
+        : db.prisma.directSession.updateMany({ where, data: { status: to } });
+    }),
+  );
 }
 
 export const revertEffects = (db: Database, effects: Effect[]) => applyEffects(db, effects, "onRevert");
@@ -496,6 +508,18 @@ export async function deployChange(s: ChangeServices, id: number): Promise<Deplo
       throw err;
     }
     const fresh = (await loadChange(s.db, id)) as ChangeRow;
+    if (fresh.phase === "confirmed") {
+      // The router runs the approved configuration for good: what failed is our bookkeeping
+      // after it. Never roll that back; the retry finishes it (see the recovery above).
+      s.log.error("deploy: failed after the confirm; will retry the bookkeeping", {
+        change: id,
+        err: errorLine(err),
+      });
+      throw new DriverError(
+        `change #${id} is confirmed on the router; finishing it failed: ${errorLine(err)}`,
+        true,
+      );
+    }
     if (fresh.phase === "loaded" || fresh.phase === "committed") await driver.rollback().catch(() => {});
     await finish(s, fresh, "failed", `${fresh.phase === "none" ? "" : "rolled back: "}${errorLine(err)}`);
     return "failed";

@@ -88,6 +88,7 @@ export const configSchema = z.object({
   PEERBOT_TEMPLATES_DIR: z.string().optional(),
   PEERBOT_CHANGE_EXPIRY: duration.default(86_400_000),
   PEERBOT_ALERT_CHANNEL: z.string().optional(),
+  PEERBOT_ALERT_DOWN_AFTER: duration.default(900_000),
   SLACK_BOT_TOKEN: z.string().startsWith("xoxb-", "expected a bot token starting with xoxb-").optional(),
   SLACK_SIGNING_SECRET: z.string().min(8, "expected the app's signing secret").optional(),
   SLACK_APP_TOKEN: z
@@ -110,6 +111,8 @@ export const configSchema = z.object({
   PEERINGDB_URL: z.url({ message: "expected an http(s):// URL" }).default("https://www.peeringdb.com/api"),
   PEERINGDB_API_KEY: z.string().optional(),
   PEERINGDB_SYNC_INTERVAL: duration.default(3_600_000),
+  /** Spacing between API requests; default from PeeringDB's limits (3 s anonymous, 1.5 s with a key). */
+  PEERINGDB_REQUEST_SPACING: duration.optional(),
   PEERBOT_POLL_INTERVAL: duration.default(300_000),
   PEERBOT_CONFIRM_TIMEOUT: duration.default(300_000),
   PEERBOT_NO_ENV_FILE: bool.default(false),

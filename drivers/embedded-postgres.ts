@@ -9,6 +9,12 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 export interface EmbeddedPostgres {
   url: string;
+  /**
+   * Waits until the server holds no connection. It serves one at a time and drops a newcomer
+   * while the previous one is still attached, so a client that just closed (the migrator)
+   * must be gone before the pool connects.
+   */
+  idle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -22,6 +28,11 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   const port = Number(conn.split(":").pop());
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    async idle(timeoutMs = 5000) {
+      const end = Date.now() + timeoutMs;
+      while (server.getStats().activeConnections > 0 && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 10));
+    },
     async stop() {
       await server.stop().catch(() => {});
       await db.close().catch(() => {});

@@ -3,6 +3,7 @@
 import { UnrecoverableError } from "bullmq";
 import { deployChange, DEPLOY_QUEUE, type ChangeServices } from "../core/changes.js";
 import { DriverError } from "../core/ports.js";
+import { requestPoll } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
 
 export function registerDeployWorker(queue: RunnableQueue, services: ChangeServices): void {
@@ -11,7 +12,17 @@ export function registerDeployWorker(queue: RunnableQueue, services: ChangeServi
     async (job) => {
       const { changeId } = job.data as { changeId: number };
       try {
-        return await deployChange(services, changeId);
+        const outcome = await deployChange(services, changeId);
+        if (outcome === "deployed") {
+          // Poll the router soon, so that the change's message shows the sessions come up.
+          const c = await services.db.prisma.changeRequest.findUnique({
+            where: { id: changeId },
+            select: { routerId: true, router: { select: { pollSessionState: true } } },
+          });
+          if (c?.router.pollSessionState)
+            await requestPoll(services.jobs, c.routerId, 15_000).catch(() => {});
+        }
+        return outcome;
       } catch (err) {
         // Only a router that could not be reached is worth another try.
         if (err instanceof DriverError && err.transient) throw err;

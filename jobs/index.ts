@@ -2,9 +2,11 @@
 import type { Services } from "../commands/registry.js";
 import { registerDeployWorker } from "./deploy.js";
 import { registerPeeringdbWorker } from "./peeringdb.js";
+import { registerPollWorker } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
 
 export function registerAllWorkers(queue: RunnableQueue, services: Services): void {
   registerDeployWorker(queue, services);
   registerPeeringdbWorker(queue, services);
+  registerPollWorker(queue, services);
 }

@@ -559,3 +559,28 @@ export async function startDiscord(opts: DiscordPlatformOptions): Promise<Discor
     },
   };
 }
+
+/**
+ * A notifier for a process that runs no interactions endpoint (`peerbot worker`): jobs there
+ * edit and post channel messages through the REST API alone.
+ */
+export function discordNotifier(opts: { token: string; apiUrl?: string }): Notifier {
+  const rest = new REST({ version: "10", ...(opts.apiUrl ? { api: opts.apiUrl } : {}) }).setToken(opts.token);
+  const render = (reply: Reply) => {
+    const msg = renderDiscord(reply);
+    assertDiscordLimits(msg);
+    return msg;
+  };
+  return {
+    update: async (ref, r) => {
+      const { body, files } = discordBody(render(r), { edit: true });
+      await rest.patch(Routes.channelMessage(ref.channel, ref.messageId), { body, files });
+    },
+    post: async (where, r) => {
+      const channel = where.threadId ?? where.channel;
+      const { body, files } = discordBody(render(r));
+      const res = (await rest.post(Routes.channelMessages(channel), { body, files })) as { id: string };
+      return { platform: "discord", channel, messageId: res.id };
+    },
+  };
+}

@@ -23,7 +23,7 @@
 // cached; needs the usergroups:read scope, else groups are empty and a warning is logged once).
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, LogLevel } from "@slack/bolt";
+import { App, LogLevel, webApi } from "@slack/bolt";
 import type { Logger as BoltLogger, RespondArguments } from "@slack/bolt";
 import type { Invocation } from "../../commands/registry.js";
 import type { Logger } from "../../core/log.js";
@@ -393,5 +393,18 @@ export async function startSlack(opts: SlackPlatformOptions): Promise<SlackPlatf
     stop: async () => {
       await app.stop();
     },
+  };
+}
+
+/**
+ * A notifier for a process that runs no Slack receiver (`peerbot worker`): jobs there update
+ * and post messages through the Web API alone.
+ */
+export function slackNotifier(opts: { botToken: string; apiUrl?: string; log: Logger }): Notifier {
+  const client = new webApi.WebClient(opts.botToken, opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {});
+  const messenger = new SlackMessenger(client as unknown as Client, opts.log);
+  return {
+    update: async (ref, reply) => messenger.update(ref, messenger.render(reply)),
+    post: async (where, reply) => messenger.post(where.channel, messenger.render(reply), where.threadId),
   };
 }

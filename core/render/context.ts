@@ -794,10 +794,28 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   // Sessions whose three levels are the same lists share one merge.
   const resolvedCache = new Map<string, Resolved>();
   const idOf = (l: object): number => listIds.get(l)!;
-  const levelKey = (l: Levels): string =>
-    l[0] === EMPTY_POLICIES && l[1] === EMPTY_POLICIES && l[2] === EMPTY_COMMUNITIES
-      ? "-"
-      : `${idOf(l[0])},${idOf(l[1])},${idOf(l[2])}`;
+  const EMPTY_LEVELS: Levels = [EMPTY_POLICIES, EMPTY_POLICIES, EMPTY_COMMUNITIES];
+  const levelsCache = new Map<number, Levels>();
+  /** The three lists an owner contributes, from link kinds (import, export, community). */
+  const levelsOf = (imp: number, exp: number, comm: number, owner: number): Levels => {
+    if (!links[imp]!.has(owner) && !links[exp]!.has(owner) && !links[comm]!.has(owner)) return EMPTY_LEVELS;
+    const ck = imp * 0x100000000 + owner;
+    let l = levelsCache.get(ck);
+    if (!l) {
+      l = [policyLevel(imp, owner), policyLevel(exp, owner), communityLevel(comm, owner)];
+      levelsCache.set(ck, l);
+    }
+    return l;
+  };
+  const levelKeys = new Map<Levels, string>([[EMPTY_LEVELS, "-"]]);
+  const levelKey = (l: Levels): string => {
+    let k = levelKeys.get(l);
+    if (k === undefined) {
+      k = `${idOf(l[0])},${idOf(l[1])},${idOf(l[2])}`;
+      levelKeys.set(l, k);
+    }
+    return k;
+  };
   const resolve = (family: Family, own: Levels, as: Levels, parent: Levels): Resolved => {
     const key = `${family}|${levelKey(own)}|${levelKey(as)}|${levelKey(parent)}`;
     const hit = resolvedCache.get(key);
@@ -893,9 +911,9 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     }
     const res = resolve(
       family,
-      [policyLevel(IXS_IMPORT, s.id), policyLevel(IXS_EXPORT, s.id), communityLevel(IXS_COMM, s.id)],
-      [policyLevel(AS_IMPORT, s.asId), policyLevel(AS_EXPORT, s.asId), communityLevel(AS_COMM, s.asId)],
-      [ixp.importPolicies, ixp.exportPolicies, ixp.communities],
+      levelsOf(IXS_IMPORT, IXS_EXPORT, IXS_COMM, s.id),
+      levelsOf(AS_IMPORT, AS_EXPORT, AS_COMM, s.asId),
+      levelsOf(IXP_IMPORT, IXP_EXPORT, IXP_COMM, ixp.id),
     );
     const group = groupFor(
       `ixp:${ixp.id}:${s.rs ? 1 : 0}:${family}`,
@@ -973,15 +991,9 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     const sessionAsn = d.lasn !== null ? asn(d.lasn, where(peer, atName, ip.address)) : localAsn;
     const res = resolve(
       family,
-      [policyLevel(DS_IMPORT, d.id), policyLevel(DS_EXPORT, d.id), communityLevel(DS_COMM, d.id)],
-      [policyLevel(AS_IMPORT, d.asId), policyLevel(AS_EXPORT, d.asId), communityLevel(AS_COMM, d.asId)],
-      bgpGroup
-        ? [
-            policyLevel(GRP_IMPORT, bgpGroup.id),
-            policyLevel(GRP_EXPORT, bgpGroup.id),
-            communityLevel(GRP_COMM, bgpGroup.id),
-          ]
-        : [EMPTY_POLICIES, EMPTY_POLICIES, EMPTY_COMMUNITIES],
+      levelsOf(DS_IMPORT, DS_EXPORT, DS_COMM, d.id),
+      levelsOf(AS_IMPORT, AS_EXPORT, AS_COMM, d.asId),
+      bgpGroup ? levelsOf(GRP_IMPORT, GRP_EXPORT, GRP_COMM, bgpGroup.id) : EMPTY_LEVELS,
     );
     const slug = bgpGroup ? bgpGroup.slug : "direct";
     const group = groupFor(

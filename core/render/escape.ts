@@ -347,44 +347,60 @@ export function maskSecrets(text: string, _platform?: string): string {
 // and no control character may appear.
 // ---------------------------------------------------------------------------
 
-/** Control characters that have no place in a configuration (tab and newline excepted). */
-export const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]/;
+/** Characters that have no place in a configuration (tab and newline excepted). */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]/;
 
-export function checkStructure(
-  text: string,
-  dialect: Dialect,
-  opts: { controlChecked?: boolean } = {},
-): void {
+/**
+ * Checks a rendered configuration: no control character (tab and newline excepted); for
+ * Junos and BIRD, braces balanced outside strings and comments (`#` to end of line,
+ * `/* *\/`) and every string closed on its own line. Returns whether some line ends in
+ * spaces or tabs (for the caller to tidy). Throws RenderError naming the line. The scans are
+ * regular expressions and indexOf, which skip the ordinary text natively.
+ */
+export function checkStructure(text: string, dialect: Dialect): { trailingSpace: boolean } {
   const lineAt = (index: number) => {
     let n = 1;
     for (let p = text.indexOf("\n"); p >= 0 && p < index; p = text.indexOf("\n", p + 1)) n++;
     return n;
   };
-  const ctl = opts.controlChecked ? null : CONTROL.exec(text);
-  if (ctl)
-    throw new RenderError(`the rendered configuration has a control character on line ${lineAt(ctl.index)}`);
-  if (dialect !== "junos" && dialect !== "bird2") return;
-  // One pass: whole strings, comments and braces; a quote that starts no complete string
-  // (unterminated, or running into a newline) matches alone.
-  const token = /"(?:[^"\\\n]|\\[^\n])*"|#[^\n]*|\/\*[\s\S]*?\*\/|\/\*|[{}"]/g;
+  const fail = (what: string, index: number): never => {
+    throw new RenderError(`the rendered configuration has ${what} on line ${lineAt(index)}`);
+  };
+  const ctl = CONTROL.exec(text);
+  if (ctl) fail("a control character", ctl.index);
+  const last = text.charCodeAt(text.length - 1);
+  const trailingSpace = last === 32 || last === 9 || /[ \t]\n/.test(text);
+  if (dialect !== "junos" && dialect !== "bird2") return { trailingSpace };
+  const special = /["#{}]|\/\*/g;
   let depth = 0;
   let m: RegExpExecArray | null;
-  while ((m = token.exec(text))) {
-    const t = m[0];
-    if (t === "{") depth++;
-    else if (t === "}") {
-      if (--depth < 0)
-        throw new RenderError(
-          `the rendered configuration closes a block it never opened on line ${lineAt(m.index)}`,
-        );
-    } else if (t === '"')
-      throw new RenderError(
-        `the rendered configuration has an unterminated string on line ${lineAt(m.index)}`,
-      );
-    else if (t === "/*")
-      throw new RenderError(
-        `the rendered configuration has an unterminated comment on line ${lineAt(m.index)}`,
-      );
+  while ((m = special.exec(text))) {
+    const i = m.index;
+    const c = m[0];
+    if (c === "{") depth++;
+    else if (c === "}") {
+      if (--depth < 0) fail("a closing brace without a block", i);
+    } else if (c === "#") {
+      const nl = text.indexOf("\n", i);
+      special.lastIndex = nl < 0 ? text.length : nl;
+    } else if (c === "/*") {
+      const end = text.indexOf("*/", i + 2);
+      if (end < 0) fail("an unterminated comment", i);
+      special.lastIndex = end + 2;
+    } else {
+      // A string ends on its own line; a backslash escapes the next character.
+      const nl = text.indexOf("\n", i + 1);
+      let q = text.indexOf('"', i + 1);
+      for (;;) {
+        if (q < 0 || (nl >= 0 && q > nl)) fail("an unterminated string", i);
+        let bs = 0;
+        for (let k = q - 1; k > i && text.charCodeAt(k) === 92; k--) bs++;
+        if (bs % 2 === 0) break;
+        q = text.indexOf('"', q + 1);
+      }
+      special.lastIndex = q + 1;
+    }
   }
   if (depth !== 0) throw new RenderError(`the rendered configuration leaves ${depth} block(s) open`);
+  return { trailingSpace };
 }

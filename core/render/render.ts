@@ -173,9 +173,6 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-// One scan finds both what tidy() must strip and what checkStructure() must refuse.
-const UNTIDY = /[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]|[ \t]\n|[ \t]$/;
-
 /** Trailing spaces dropped, blank lines at the start and end dropped, one final newline. */
 function tidy(out: string, trailing: boolean): string {
   let s = trailing ? out.replace(/[ \t]+$/gm, "") : out;
@@ -209,9 +206,8 @@ export function renderContext(
     if (err instanceof RenderError) throw err;
     throw new RenderError(`the template ${name} failed: ${(err as Error).message}`);
   }
-  const clean = !UNTIDY.test(out);
-  const config = tidy(out, !clean);
-  checkStructure(config, ctx.dialect, { controlChecked: clean });
+  let config = tidy(out, false);
+  if (checkStructure(config, ctx.dialect).trailingSpace) config = tidy(config, true);
   return {
     config,
     sha256: sha256Hex(config),

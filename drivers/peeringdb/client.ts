@@ -314,13 +314,16 @@ export class PeeringDbClient implements PeeringDbSource {
 
 /** A client from peerbot's settings (PEERINGDB_URL, PEERINGDB_API_KEY). */
 export function peeringDbClientFromConfig(
-  config: { PEERINGDB_URL?: string; PEERINGDB_API_KEY?: string },
+  config: { PEERINGDB_URL?: string; PEERINGDB_API_KEY?: string; PEERINGDB_REQUEST_SPACING?: number },
   logger?: Logger,
   overrides: PeeringDbClientOptions = {},
 ): PeeringDbClient {
   return new PeeringDbClient({
     baseUrl: config.PEERINGDB_URL,
     apiKey: config.PEERINGDB_API_KEY,
+    ...(config.PEERINGDB_REQUEST_SPACING !== undefined
+      ? { minIntervalMs: config.PEERINGDB_REQUEST_SPACING }
+      : {}),
     logger,
     ...overrides,
   });

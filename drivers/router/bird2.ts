@@ -1,8 +1,10 @@
 // BIRD 2 over SSH: birdc on an exec channel, the owned file over SFTP.
 //
 // What peerbot owns: ONE file on the router host (the router's configPath), included by the
-// main bird.conf (`include "/etc/bird/peerbot.conf";`). Its previous version is kept beside
-// it as "<file>.previous".
+// main bird.conf (`include "/etc/bird/peerbot.conf";`; create it empty before BIRD starts, as
+// BIRD refuses an include that is missing). Its previous version is kept beside it as
+// "<file>.previous". The main file defines what the rendered file calls (templates/router/
+// README.md: policy_<slug>() functions, protocol bfd).
 //
 // Deploy:  loadCandidate  keep what BIRD runs as <file>.previous, upload the candidate as
 //                         <file>, `birdc configure check` (the main file, which includes
@@ -42,7 +44,7 @@ import type { BgpNeighbor, CommitResult, RouterDriver } from "../../core/ports.j
 import type { SshPool } from "../ssh/pool.js";
 import type { SshTarget, SshTimeouts } from "../ssh/connection.js";
 import { parseAsn, toBgpState, type DeployState } from "../ssh/cli-driver.js";
-import { DriverError } from "../ssh/errors.js";
+import { DriverError, REDACTED } from "../ssh/errors.js";
 import { MiB } from "../ssh/connection.js";
 import { firstLines, isTrue, parseConfigPath, shq, UnixHost } from "./unix-host.js";
 
@@ -174,8 +176,10 @@ export class Bird2Driver implements RouterDriver {
     return this.serial(async () => {
       if (this.candidate === null) return "";
       const running = await this.running();
-      return this.host.redact(
-        diffConfigs(running.config, this.candidate, { fromName: "running", toName: "candidate" }).diff,
+      return redactBird(
+        this.host.redact(
+          diffConfigs(running.config, this.candidate, { fromName: "running", toName: "candidate" }).diff,
+        ),
       );
     });
   }
@@ -231,7 +235,9 @@ export class Bird2Driver implements RouterDriver {
     }
     // 9001 "syntax error, unexpected CF_SYM_UNDEFINED": the symbol is not defined.
     if (replies.some((r) => r.code >= 8000)) return null;
-    throw this.host.error(`unexpected answer from BIRD on ${this.label}: ${firstLines(replies.map((r) => r.text).join("\n"), 3)}`);
+    throw this.host.error(
+      `unexpected answer from BIRD on ${this.label}: ${firstLines(replies.map((r) => r.text).join("\n"), 3)}`,
+    );
   }
 
   private async readOwned(file: string): Promise<OwnedFile | null> {
@@ -258,17 +264,23 @@ export class Bird2Driver implements RouterDriver {
 
   private async copy(from: string, to: string): Promise<void> {
     const tmp = `${to}.tmp-${randomBytes(4).toString("hex")}`;
-    await this.host.check(`cp -p ${shq(from)} ${shq(tmp)} && mv -f ${shq(tmp)} ${shq(to)}`, `copying ${path.basename(from)}`);
+    await this.host.check(
+      `cp -p ${shq(from)} ${shq(tmp)} && mv -f ${shq(tmp)} ${shq(to)}`,
+      `copying ${path.basename(from)}`,
+    );
   }
 
   private async remove(file: string): Promise<void> {
     await this.host.check(`rm -f ${shq(file)}`, `removing ${path.basename(file)}`);
   }
 
-  /** Puts <file> back to what BIRD ran before the candidate (.previous, or no file at all). */
+  /**
+   * Puts <file> back to what BIRD ran before the candidate: .previous, or (BIRD ran none of
+   * peerbot's files) an empty file, so that the main file's include still finds it.
+   */
   private async restoreFile(before: Source): Promise<void> {
     if (before === "none" || (await this.host.readText(this.previous)) === null) {
-      await this.remove(this.file);
+      await this.host.writeText(this.file, "");
       return;
     }
     await this.copy(this.previous, this.file);
@@ -303,9 +315,7 @@ export class Bird2Driver implements RouterDriver {
       await this.restoreFile(before).catch(() => undefined);
       this.state = "idle";
       this.candidate = null;
-      throw this.host.error(
-        `${this.label} rejected the configuration: ${birdErrorText(bad, replies)}`,
-      );
+      throw this.host.error(`${this.label} rejected the configuration: ${birdErrorText(bad, replies)}`);
     }
   }
 
@@ -321,7 +331,9 @@ export class Bird2Driver implements RouterDriver {
     if (bad || !applied) {
       await this.restoreFile(this.before).catch(() => undefined);
       this.state = "idle";
-      throw this.host.error(`BIRD on ${this.label} refused 'configure timeout': ${birdErrorText(bad, replies)}`);
+      throw this.host.error(
+        `BIRD on ${this.label} refused 'configure timeout': ${birdErrorText(bad, replies)}`,
+      );
     }
     if (!replies.some((r) => r.code === 22)) {
       // No "Undo scheduled": BIRD applied it without a timer. Undo at once rather than run
@@ -380,7 +392,8 @@ export class Bird2Driver implements RouterDriver {
           const main = this.opts.mainConfig ? ` ${birdString(this.opts.mainConfig)}` : "";
           const { replies: again } = await this.birdc(`configure${main}`, { timeoutMs: 300_000 });
           const bad = again.find((r) => r.code >= 8000);
-          if (bad) throw this.host.error(`rolling back on ${this.label} failed: ${birdErrorText(bad, again)}`);
+          if (bad)
+            throw this.host.error(`rolling back on ${this.label} failed: ${birdErrorText(bad, again)}`);
         }
       } else {
         // BIRD already runs the previous configuration (its timer ran out): only the file.
@@ -421,6 +434,11 @@ export class Bird2Driver implements RouterDriver {
 }
 
 const STATUS_END = "--peerbot-status-end--";
+
+/** Masks BIRD's `password "...";` (the transport's redactor knows the Junos/IOS/EOS forms). */
+export function redactBird(text: string): string {
+  return text.replace(/\b(password\s+)"[^"\n]*"/g, `$1"${REDACTED}"`);
+}
 
 /** A BIRD string literal (for file names in `configure "<file>"`). */
 function birdString(s: string): string {
@@ -528,7 +546,10 @@ export function parseBirdProtocols(text: string, serverTime?: string): BgpNeighb
     const key = t.slice(0, colon);
     switch (key) {
       case "BGP state": {
-        const v = t.slice(colon + 1).trim().toLowerCase();
+        const v = t
+          .slice(colon + 1)
+          .trim()
+          .toLowerCase();
         cur.state = BIRD_STATES[v] ?? toBgpState(v);
         break;
       }

@@ -5,8 +5,10 @@ import type { SecretBox } from "../../core/crypto.js";
 import { DriverError, type DriverFactory, type RouterDriver, type RouterInfo } from "../../core/ports.js";
 import { SshPool } from "../ssh/pool.js";
 import { targetFromRouter } from "../ssh/target.js";
+import { Bird2Driver, bird2OptionsFromConfigPath } from "./bird2.js";
 import { EosDriver } from "./eos.js";
 import { FileDriver } from "./file.js";
+import { FrrDriver, frrOptionsFromConfigPath } from "./frr.js";
 import { IosXrDriver } from "./iosxr.js";
 import { JunosDriver } from "./junos.js";
 
@@ -16,7 +18,7 @@ export interface FactoryOptions {
   dataDir: string;
   /** One pool per process, shared by deploys and polling. */
   pool?: SshPool;
-  /** BIRD 2 and FRR drivers, which live with their own transports. */
+  /** A driver of one's own for a platform, used instead of the built-in one (tests, a site's own). */
   extra?: Partial<Record<RouterInfo["platform"], (router: RouterInfo, ctx: SshContext) => RouterDriver>>;
 }
 
@@ -58,6 +60,8 @@ export function createDriverFactory(opts: FactoryOptions): DriverFactory {
     }
     pool ??= new SshPool({});
     const target = targetFromRouter(router, credentialsOf(router, opts.secrets));
+    const override = opts.extra?.[router.platform];
+    if (override) return override(router, { pool, target });
     switch (router.platform) {
       case "junos":
         return new JunosDriver({ pool, target });
@@ -65,11 +69,12 @@ export function createDriverFactory(opts: FactoryOptions): DriverFactory {
         return new IosXrDriver({ pool, target });
       case "eos":
         return new EosDriver({ pool, target });
-      default: {
-        const make = opts.extra?.[router.platform];
-        if (!make) throw new DriverError(`peerbot has no driver for ${router.platform} routers yet`);
-        return make(router, { pool, target });
-      }
+      case "bird2":
+        return new Bird2Driver({ pool, target, ...bird2OptionsFromConfigPath(router.configPath) });
+      case "frr":
+        return new FrrDriver({ pool, target, ...frrOptionsFromConfigPath(router.configPath) });
+      default:
+        throw new DriverError(`peerbot has no driver for ${(router as RouterInfo).platform} routers`);
     }
   };
 }

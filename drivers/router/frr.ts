@@ -3,7 +3,9 @@
 // What peerbot owns: the default-VRF `router bgp <asn>` block of bgpd's running configuration
 // and the route-maps named pb-* (the frr template renders exactly these). getConfig returns
 // them; everything else in bgpd (other route-maps, prefix-lists, VRF instances, logging) is
-// left as it is.
+// left as it is. The whole block is peerbot's: a statement in it that the template does not
+// render (a `bgp router-id`, another neighbour) is removed by a deploy, as the change's diff
+// shows; set the router id in zebra (`router-id`) instead.
 //
 // Applying. vtysh -f only merges: it cannot remove a neighbour. frr-reload.py (Debian:
 // frr-pythontools, which frr recommends: /usr/lib/frr/frr-reload.py) computes the lines to
@@ -332,10 +334,20 @@ export class FrrDriver implements RouterDriver {
     }
     if (/\0/.test(config)) throw new DriverError("the configuration contains a NUL character");
     await this.requireReloadScript();
+    // A commit of another deploy still waits for its confirm (its worker died): its timer
+    // will restore that deploy's backup, so nothing new may start before it has run.
+    if ((await this.pendingIds()).length) {
+      throw this.host.error(
+        `a commit on ${this.label} still waits for its confirm timer; try again when it has run`,
+        true,
+      );
+    }
     const now = await this.running();
     const full = frrCandidate(now.full, config);
     await this.host.writeText(this.p("candidate"), full);
-    const r = await this.host.run(`${this.vtyshCmd()} -C -f ${shq(this.p("candidate"))}`, { timeoutMs: 300_000 });
+    const r = await this.host.run(`${this.vtyshCmd()} -C -f ${shq(this.p("candidate"))}`, {
+      timeoutMs: 300_000,
+    });
     if (r.code !== 0) {
       await this.sh(`rm -f ${shq(this.p("candidate"))}`, "removing the candidate").catch(() => undefined);
       const errors = frrErrorLines(`${r.stdout}\n${r.stderr}`);
@@ -373,7 +385,8 @@ export class FrrDriver implements RouterDriver {
       const t = await this.host.run(`${this.reloadCmd("--test")} ${shq(file)}`, { timeoutMs: 600_000 });
       residue = frrReloadResidue(t.stdout);
       if (t.code === 0 && residue.length === 0) return null;
-      if (t.code !== 0 && residue.length === 0) residue = [firstLines(t.stderr, 1) || `frr-reload.py --test exit ${t.code}`];
+      if (t.code !== 0 && residue.length === 0)
+        residue = [firstLines(t.stderr, 1) || `frr-reload.py --test exit ${t.code}`];
     }
     return { errors, residue };
   }
@@ -434,7 +447,9 @@ export class FrrDriver implements RouterDriver {
       const claimed = await this.claim(id, "failed");
       if (claimed) await this.restore();
       this.state = "idle";
-      const why = failed.errors.length ? failed.errors.join("; ") : `left to change: ${failed.residue.slice(0, 4).join(" | ")}`;
+      const why = failed.errors.length
+        ? failed.errors.join("; ")
+        : `left to change: ${failed.residue.slice(0, 4).join(" | ")}`;
       throw this.host.error(
         `${this.label} did not take the configuration (${why}); the previous configuration was restored`,
       );
@@ -443,8 +458,13 @@ export class FrrDriver implements RouterDriver {
     const section = frrOwnedSection(await this.runningBgpd());
     await this.host.writeText(this.p("running.next"), section);
     await this.host.writeText(this.p("next"), this.candidate);
-    await this.sh(`mv -f ${q("next")} ${shq(this.f)} && mv -f ${q("running.next")} ${q("running")}`, "recording the applied version");
-    return { output: `frr-reload.py applied it; the configuration is restored in ${seconds} s unless confirmed` };
+    await this.sh(
+      `mv -f ${q("next")} ${shq(this.f)} && mv -f ${q("running.next")} ${q("running")}`,
+      "recording the applied version",
+    );
+    return {
+      output: `frr-reload.py applied it; the configuration is restored in ${seconds} s unless confirmed`,
+    };
   }
 
   /** Renames the commit's token; true when we got it (the timer did not). */
@@ -464,7 +484,9 @@ export class FrrDriver implements RouterDriver {
   private async pendingIds(): Promise<string[]> {
     const dir = path.dirname(this.f);
     const base = path.basename(this.f);
-    const r = await this.host.run(`cd ${shq(dir)} && ls -1 -- ${shq(`${base}.pending.`)}* 2>/dev/null; exit 0`);
+    const r = await this.host.run(
+      `cd ${shq(dir)} && ls -1 -- ${shq(`${base}.pending.`)}* 2>/dev/null; exit 0`,
+    );
     return r.stdout
       .split("\n")
       .map((l) => l.trim())
@@ -597,7 +619,8 @@ export function parseFrrNeighbors(jsonText: string): BgpNeighbor[] {
       let accepted: number | undefined;
       let sent: number | undefined;
       for (const af of Object.values(afs)) {
-        if (typeof af.acceptedPrefixCounter === "number") accepted = (accepted ?? 0) + af.acceptedPrefixCounter;
+        if (typeof af.acceptedPrefixCounter === "number")
+          accepted = (accepted ?? 0) + af.acceptedPrefixCounter;
         if (typeof af.sentPrefixCounter === "number") sent = (sent ?? 0) + af.sentPrefixCounter;
       }
       if (accepted !== undefined) {

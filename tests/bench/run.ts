@@ -9,8 +9,10 @@ type Suite = { name: string; load: () => Promise<() => Promise<BenchResult[]>> }
 const SUITES: Suite[] = [
   { name: "foundation", load: async () => (await import("./foundation.bench.js")).benchFoundation },
   { name: "peeringdb", load: async () => (await import("./peeringdb.bench.js")).benchPeeringdb },
+  { name: "render", load: async () => (await import("./render.bench.js")).benchRender },
   { name: "changes", load: async () => (await import("./changes.bench.js")).benchChanges },
   { name: "parse", load: async () => (await import("./parse.bench.js")).benchParse },
+  { name: "routers", load: async () => (await import("./routers.bench.js")).benchRouters },
 ];
 
 function verdict(r: BenchResult): string {

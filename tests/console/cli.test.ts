@@ -11,7 +11,11 @@ const bin = path.join(root, "bin/peerbot.js");
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-cli-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function peerbot(args: string[], input = "", env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+function peerbot(
+  args: string[],
+  input = "",
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -27,7 +31,8 @@ function peerbot(args: string[], input = "", env: Record<string, string> = {}): 
         },
         timeout: 120_000,
       },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
     );
     child.stdin?.end(input);
   });
@@ -74,4 +79,30 @@ describe("peerbot on the embedded database", () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('there is no command "deploy-everything"');
   });
+});
+
+describe("peerbot sync", () => {
+  it("syncs the mirror from PEERINGDB_URL and prints what it did; the API key never shows", async () => {
+    const { FakePeeringDb } = await import("../fakes/peeringdb-server.js");
+    const fake = await FakePeeringDb.start();
+    try {
+      const env = {
+        PEERINGDB_URL: fake.url,
+        PEERINGDB_API_KEY: "pdb-secret-key-for-test",
+        PEERINGDB_REQUEST_SPACING: "0s",
+        PEERBOT_LOG_LEVEL: "debug",
+      };
+      const first = await peerbot(["sync"], "", env);
+      expect(first.code).toBe(0);
+      expect(first.out).toMatch(/^netixlan\s+ok: \d+ fetched/m);
+      expect(first.out).toMatch(/^Synced in [\d.]+ s\.$/m);
+      expect(first.out + first.err).not.toContain("pdb-secret-key-for-test");
+      expect(fake.requests.some((r) => r.authorization === "Api-Key pdb-secret-key-for-test")).toBe(true);
+      const again = await peerbot(["sync"], "", env);
+      // Incremental: only what changed since the watermark (less a small overlap) comes back.
+      expect(again.out).toMatch(/^net\s+ok: [01] fetched, 0 changed/m);
+    } finally {
+      await fake.close();
+    }
+  }, 180_000);
 });

@@ -140,10 +140,14 @@ describe("PeeringDB on the demo network", () => {
       "AS6939 is hidden from `peers linx-lon1` until 2099-01-01 (asked us to wait).",
     );
     expect(await say("alice", "peers linx hurricane")).toContain("No available peer at LINX LON1");
-    expect(await say("alice", "unhide")).toMatch(/AS6939\s+LINX LON1\s+2099-01-01\s+asked us to wait\s+alice/);
+    expect(await say("alice", "unhide")).toMatch(
+      /AS6939\s+LINX LON1\s+2099-01-01\s+asked us to wait\s+alice/,
+    );
     expect(await say("alice", "unhide AS6939 at LINX")).toContain("AS6939 shows in `peers linx-lon1` again.");
     expect(await say("alice", "peers linx hurricane")).toContain("AS6939");
-    expect(await say("alice", "hide AS6939 at LINX until 2001-01-01")).toContain("That moment has already passed.");
+    expect(await say("alice", "hide AS6939 at LINX until 2001-01-01")).toContain(
+      "That moment has already passed.",
+    );
   });
 
   it("as <asn> shows PeeringDB's view of a network we do not know yet, with a Peer button", async () => {
@@ -163,7 +167,10 @@ describe("bad input", () => {
     ["peer AS6939 at nowhere", /^Error: No IXP is called "nowhere"\./],
     ["peer AS6939 at LINX v4 v6", /^Error: Say v4 or v6, not both/],
     ["peer AS64500 at LINX", /^Error: AS64500 is one of ours/],
-    ["peer AS3320 at LINX", /^Error: AS3320 has no address at LINX LON1 in PeeringDB\.\nTo ask them to peer anyway, use `request AS3320`/],
+    [
+      "peer AS3320 at LINX",
+      /^Error: AS3320 has no address at LINX LON1 in PeeringDB\.\nTo ask them to peer anyway, use `request AS3320`/,
+    ],
     ["peers", /^Error: Say which IXP/],
     ["peers linx speed:fast", /^Error: /],
     ["approve", /^Error: /],

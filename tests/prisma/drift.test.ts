@@ -23,6 +23,8 @@ async function dumpSchema(url: string): Promise<string> {
       maxBuffer: 64 * 1024 * 1024,
     },
   );
+  // Column order is not drift (a migration's ADD COLUMN appends; a fresh CREATE TABLE follows
+  // the model), so lines are compared as a sorted list, without their trailing commas.
   return stdout
     .split("\n")
     .filter(
@@ -32,6 +34,8 @@ async function dumpSchema(url: string): Promise<string> {
         !l.startsWith("\\unrestrict") &&
         l.trim() !== "",
     )
+    .map((l) => l.replace(/,$/, ""))
+    .sort()
     .join("\n");
 }
 

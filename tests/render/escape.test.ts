@@ -192,9 +192,14 @@ describe("checkStructure", () => {
   it("refuses unbalanced braces, open strings and control characters", () => {
     expect(() => checkStructure('a { b "x}"; # }\n c; /* } */ }\n', "junos")).not.toThrow();
     expect(() => checkStructure("a { b;\n", "junos")).toThrow(/open/);
-    expect(() => checkStructure("a { } }\n", "bird2")).toThrow(/never opened/);
+    expect(() => checkStructure("a { } }\n", "bird2")).toThrow(/closing brace without a block on line 1/);
     expect(() => checkStructure('a "open\n";\n', "bird2")).toThrow(/unterminated string/);
     expect(() => checkStructure("x\u0000y\n", "frr")).toThrow(/control character on line 1/);
     expect(() => checkStructure("ok\n\u2028\n", "eos")).toThrow(/line 2/);
+    expect(() => checkStructure('a "x\\"\n";\n', "junos")).toThrow(/unterminated string on line 1/);
+    expect(() => checkStructure("/* open\n{\n", "junos")).toThrow(/unterminated comment/);
+    expect(() => checkStructure("a; # } {\nb { /* }\n */ }\n", "bird2")).not.toThrow();
+    expect(checkStructure("a \nb\n", "frr").trailingSpace).toBe(true);
+    expect(checkStructure("a\nb\n", "junos").trailingSpace).toBe(false);
   });
 });

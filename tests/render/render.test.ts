@@ -12,6 +12,16 @@ import {
   type RenderResult,
 } from "../../core/render/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import {
+  birdMainConfig,
+  birdParse,
+  frrDryRun,
+  frrLoadedNeighbors,
+  haveBird,
+  haveFrr,
+  scratch,
+  write,
+} from "./daemons.js";
 import { seedRouter, seedShared, type Shared } from "./seed.js";
 
 const box = SecretBox.fromString(newSecretKey());
@@ -247,6 +257,69 @@ describe("iosxr", () => {
   });
 });
 
+describe("the daemons accept every feature the templates use", () => {
+  const strict = process.env.PEERBOT_SKIP_DAEMON_CHECKS !== "1";
+  it.runIf(strict || haveBird())(
+    "bird -p: communities of each kind, BFD, multihop, passive, disabled",
+    async () => {
+      expect(haveBird(), "bird2 is not installed: run .ci/install-routing.sh").toBe(true);
+      const ctx = await loadRenderContext(db, routers.bird2!, { secretBox: box });
+      const { dir, done } = scratch();
+      try {
+        const include = write(path.join(dir, "peerbot.conf"), out.bird2!.config);
+        const main = write(
+          path.join(dir, "bird.conf"),
+          birdMainConfig(
+            include,
+            ctx.policies.map((p) => p.symbol),
+          ),
+        );
+        const r = birdParse(main);
+        expect(r.ok, r.output).toBe(true);
+        // The contract: a policy function the main configuration lacks is an error, not a pass.
+        const missing = write(
+          path.join(dir, "missing.conf"),
+          birdMainConfig(
+            include,
+            ctx.policies.slice(1).map((p) => p.symbol),
+          ),
+        );
+        expect(birdParse(missing).ok).toBe(false);
+      } finally {
+        done();
+      }
+    },
+  );
+
+  it.runIf(strict || haveFrr())(
+    "vtysh --dryrun and bgpd: route-maps, large and extended communities, local-as",
+    () => {
+      expect(haveFrr(), "frr is not installed: run .ci/install-routing.sh").toBe(true);
+      const { dir, done } = scratch();
+      try {
+        const file = write(path.join(dir, "frr.conf"), `frr defaults traditional\n${out.frr!.config}`);
+        const r = frrDryRun(file);
+        expect(r.ok, r.output).toBe(true);
+        const loaded = frrLoadedNeighbors(file, dir);
+        expect(loaded.neighbors.map((n) => n.address).sort()).toEqual(
+          [
+            "195.66.224.21",
+            "2001:7f8:4::1b1b:1",
+            "195.66.225.179",
+            "2001:7f8:4::3417:1",
+            "195.66.225.222",
+            "80.249.209.150",
+            "38.1.1.1",
+          ].sort(),
+        );
+        expect(loaded.shutdown.sort()).toEqual(["195.66.225.179", "2001:7f8:4::3417:1"].sort());
+      } finally {
+        done();
+      }
+    },
+  );
+});
+
 describe("context", () => {
   it("inherits status, merges policies session -> AS -> IXP and filters by family", async () => {
     const ctx = await loadRenderContext(db, routers.frr!, { secretBox: box });
@@ -438,6 +511,8 @@ describe("templates from PEERBOT_TEMPLATES_DIR", () => {
     const ctx = await loadRenderContext(db, routers.bird2!, { secretBox: box });
     expect(() => renderContext(ctx, { template: "syntax", templatesDir: dir })).toThrow(/does not compile/);
     expect(() => renderContext(ctx, { template: "typo", templatesDir: dir })).toThrow(/"adress" not defined/);
-    expect(() => renderContext(ctx, { template: "escape", templatesDir: dir })).toThrow(/never opened/);
+    expect(() => renderContext(ctx, { template: "escape", templatesDir: dir })).toThrow(
+      /closing brace without a block/,
+    );
   });
 });

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { parseAsn } from "../core/asn.js";
+import { resolveIxp } from "../core/ixp.js";
+import { formatTime, prefixCounts, sessionStatus, type StatusFilter } from "../core/polling.js";
+import { pageArg } from "./args.js";
+import { quoteWord } from "./grammar.js";
+import { defineCommand } from "./registry.js";
+
+const usage = "status [router|IXP|AS] [page:<n>]";
+
+const STATE: Record<string, string> = {
+  idle: "Idle",
+  connect: "Connect",
+  active: "Active",
+  opensent: "OpenSent",
+  openconfirm: "OpenConfirm",
+  established: "Established",
+};
+
+export const statusCommand = defineCommand({
+  name: "status",
+  summary: "BGP state of sessions as last polled: state, prefixes, last established, when polled.",
+  usage,
+  examples: ["status edge1.lon", "status LINX", "status AS6939"],
+  role: "viewer",
+  args: { positional: ["target"], rest: true, options: ["page"] },
+  schema: z.object({
+    target: z.string().max(100, "That name is too long for an AS, an IXP or a router.").optional(),
+    page: pageArg,
+  }),
+  async handler({ target, page }, ctx) {
+    const { db } = ctx.services;
+    const filter: StatusFilter = {};
+    let scope = "all sessions";
+    if (target) {
+      const asn = parseAsn(target);
+      const router = asn === null ? await db.prisma.router.findUnique({ where: { name: target } }) : null;
+      if (asn !== null) {
+        filter.asn = asn;
+        scope = `AS${asn}`;
+      } else if (router) {
+        filter.routerId = router.id;
+        scope = `router ${router.name}${router.pollSessionState ? "" : " (not polled: poll session state is off)"}`;
+        ctx.objects.push(`router:${router.id}`);
+      } else {
+        const ixp = await resolveIxp(db, target, (slug) => `status ${quoteWord(slug)}`, usage);
+        filter.ixpId = ixp.id;
+        scope = ixp.name;
+        ctx.objects.push(`ixp:${ixp.id}`);
+      }
+    }
+    const res = await sessionStatus(db, filter, page);
+    if (res.total === 0) return { kind: "info", text: `No sessions for ${scope}.` };
+    const base = ["status", target ? quoteWord(target) : ""].filter(Boolean).join(" ");
+    const prev = res.page > 1 ? `cmd:${base} page:${res.page - 1}` : undefined;
+    const next = res.page < res.pages ? `cmd:${base} page:${res.page + 1}` : undefined;
+    const summary = [
+      `${res.total} session${res.total === 1 ? "" : "s"}: ${res.established} established`,
+      res.down ? `${res.down} not established` : "",
+      res.notPolled ? `${res.notPolled} not polled yet` : "",
+      res.alerted ? `${res.alerted} alerted` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+    const anyDown = res.rows.some(
+      (r) => r.polledAt && r.bgpState !== "established" && r.status === "enabled",
+    );
+    return {
+      kind: anyDown ? "warning" : "info",
+      title: `BGP status: ${scope}`,
+      text: `${summary}.${res.pages > 1 ? ` Page ${res.page} of ${res.pages}.` : ""}`,
+      table: {
+        columns: [
+          "AS",
+          "where",
+          "router",
+          "address",
+          "status",
+          "BGP",
+          "rcv/acc/adv",
+          "last established",
+          "polled",
+        ],
+        rows: res.rows.map((r) => [
+          `AS${r.asn}`,
+          r.where,
+          r.router,
+          r.ip,
+          r.status,
+          r.polledAt ? (r.bgpState ? (STATE[r.bgpState] ?? r.bgpState) : "not on router") : "",
+          prefixCounts(r),
+          formatTime(r.lastEstablishedAt),
+          formatTime(r.polledAt),
+        ]),
+        alignRight: [6],
+      },
+      context: res.lastPolledAt ? `last polled ${formatTime(res.lastPolledAt)}` : "not polled yet",
+      pagination: res.pages > 1 ? { page: res.page, pages: res.pages, prev, next } : undefined,
+    };
+  },
+});
