@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "./db.js";
 import { fromRoot } from "./paths.js";
+import { asFromNet } from "./peering.js";
 import { runSync } from "./peeringdb/sync.js";
 import type { PeeringDbSource } from "./peeringdb/types.js";
 
@@ -216,15 +217,7 @@ async function seedNetwork(
         const peer = await tx.autonomousSystem.upsert({
           where: { asn: BigInt(asn) },
           update: {},
-          create: {
-            asn: BigInt(asn),
-            name: net.name,
-            irrAsSet: net.irr_as_set ?? "",
-            ipv4MaxPrefixes: net.info_prefixes4 ?? 0,
-            ipv6MaxPrefixes: net.info_prefixes6 ?? 0,
-            generalPolicy: net.policy_general ?? "",
-            peeringdbNetId: net.id,
-          },
+          create: asFromNet(asn, net),
         });
         const connectionId = connections.get(ixId) as number;
         for (const row of netixlan.filter((n) => n.ix_id === ixId && n.asn === asn)) {

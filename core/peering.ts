@@ -34,6 +34,29 @@ export interface PeerResult {
 
 const familyOf = (ip: string) => (ip.includes(":") ? "ipv6" : "ipv4");
 
+/** The fields of a new AutonomousSystem taken from its PeeringDB `net` record. */
+export function asFromNet(
+  asn: number,
+  net: {
+    id: number;
+    name: string;
+    irr_as_set: string | null;
+    info_prefixes4: number | null;
+    info_prefixes6: number | null;
+    policy_general: string | null;
+  },
+) {
+  return {
+    asn: BigInt(asn),
+    name: net.name,
+    irrAsSet: net.irr_as_set ?? "",
+    ipv4MaxPrefixes: net.info_prefixes4 ?? 0,
+    ipv6MaxPrefixes: net.info_prefixes6 ?? 0,
+    generalPolicy: net.policy_general ?? "",
+    peeringdbNetId: net.id,
+  };
+}
+
 /** The local AutonomousSystem for `asn`, created from the PeeringDB mirror when it is new. */
 export async function ensureAutonomousSystem(
   db: Database,
@@ -66,15 +89,7 @@ export async function ensureAutonomousSystem(
   return db.prisma.autonomousSystem.upsert({
     where: { asn: BigInt(asn) },
     update: {},
-    create: {
-      asn: BigInt(asn),
-      name: net.name,
-      irrAsSet: net.irr_as_set ?? "",
-      ipv4MaxPrefixes: net.info_prefixes4 ?? 0,
-      ipv6MaxPrefixes: net.info_prefixes6 ?? 0,
-      generalPolicy: net.policy_general ?? "",
-      peeringdbNetId: net.id,
-    },
+    create: asFromNet(asn, net),
     select: { id: true, name: true },
   });
 }

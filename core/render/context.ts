@@ -52,7 +52,7 @@ export interface CommunityContext {
   name: string;
   slug: string;
   kind: CommunityKind;
-  /** Until the schema records a direction, every community tags received routes. */
+  /** ingress: added to routes we receive (import); egress: added to routes we send (export). */
   direction: "ingress" | "egress";
   /** Canonical value: `64500:1`, `64500:1:2`, `rt 64500:100`. */
   value: string;
@@ -232,6 +232,8 @@ export interface RouterInfo {
   status: EffectiveStatus;
   localAsn: number;
   localAsName: string;
+  /** Dotted-quad BGP router id, or "" to leave the router's own. */
+  routerId: string;
 }
 
 export interface FamilyContext {
@@ -277,6 +279,19 @@ export interface LoadOptions {
   template?: string;
 }
 
+/** The router's BGP router id: a dotted quad, or "" (refused otherwise, never rendered raw). */
+function routerIdOf(r: RouterRow): string {
+  const id = (r.bgpRouterId ?? "").trim();
+  if (!id) return "";
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(id);
+  if (!m || m.slice(1).some((x) => Number(x) > 255)) {
+    throw new RenderError(
+      `the router ${r.name} has a BGP router id that is not an IPv4 address: set a dotted quad such as 192.0.2.1`,
+    );
+  }
+  return m.slice(1).map(Number).join(".");
+}
+
 // ---------------------------------------------------------------------------
 // SQL
 // ---------------------------------------------------------------------------
@@ -286,7 +301,7 @@ const STATUSES = RENDERED_STATUSES.map((s) => `'${s}'`).join(",");
 function loadSql(routerId: number): string {
   const id = String(routerId);
   return `begin isolation level repeatable read read only;
-select r.id, r.name, r.hostname, r.platform::text as platform, r.status::text as status, r.template,
+select r.id, r.name, r.hostname, r.platform::text as platform, r.status::text as status, r.template, r."bgpRouterId",
        a.asn::text as "localAsn", a.name as "localAsName"
   from "Router" r join "AutonomousSystem" a on a.id = r."localAsId" where r.id = ${id};
 select c.id, c.name, host(c."ipv4Address") as v4, masklen(c."ipv4Address") as v4len,
@@ -336,7 +351,7 @@ union all select 12, "A", "B" from "_DirectSessionImportPolicies" where "A" in (
 union all select 13, "A", "B" from "_DirectSessionExportPolicies" where "A" in (select id from ds)
 union all select 14, "B", "A" from "_CommunityToDirectSession" where "B" in (select id from ds);
 select id, name, slug, kind::text as kind, weight, "addressFamily"::text as af, comments from "RoutingPolicy";
-select id, name, slug, value, kind::text as kind, comments from "Community";
+select id, name, slug, value, kind::text as kind, direction::text as direction, comments from "Community";
 commit;`;
 }
 
@@ -361,6 +376,7 @@ interface RouterRow {
   id: number;
   name: string;
   hostname: string;
+  bgpRouterId: string;
   platform: string;
   status: string;
   template: string;
@@ -436,6 +452,7 @@ interface CommunityRow {
   slug: string;
   value: string;
   kind: string;
+  direction: string;
   comments: string;
 }
 
@@ -558,7 +575,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
       name: text(c.name),
       slug: c.slug,
       kind: c.kind as CommunityKind,
-      direction: "ingress",
+      direction: c.direction === "egress" ? "egress" : "ingress",
       value: "",
       plainValue: "",
       extType: null,
@@ -782,6 +799,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   const fitsExport4 = (p: PolicyContext) => p.addressFamily !== "ipv6" && p.kind !== "import";
   const fitsExport6 = (p: PolicyContext) => p.addressFamily !== "ipv4" && p.kind !== "import";
   const ingress = (c: CommunityContext) => c.direction === "ingress";
+  const egress = (c: CommunityContext) => c.direction === "egress";
 
   interface Resolved {
     importPolicies: PolicyContext[];
@@ -823,12 +841,13 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     const importPolicies = merge(own[0], as[0], parent[0], family === 4 ? fitsImport4 : fitsImport6);
     const exportPolicies = merge(own[1], as[1], parent[1], family === 4 ? fitsExport4 : fitsExport6);
     const communities = merge(own[2], as[2], parent[2], ingress);
+    const sent = merge(own[2], as[2], parent[2], egress);
     const r: Resolved = {
       importPolicies,
       exportPolicies,
       communities,
       importChain: chainFor("import", importPolicies, communities),
-      exportChain: chainFor("export", exportPolicies, EMPTY_COMMUNITIES),
+      exportChain: chainFor("export", exportPolicies, sent.length ? sent : EMPTY_COMMUNITIES),
     };
     resolvedCache.set(key, r);
     return r;
@@ -1116,6 +1135,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
       id: r.id,
       name: routerName,
       hostname: text(r.hostname),
+      routerId: routerIdOf(r),
       platform: r.platform,
       template,
       status: objectStatus(r.status),

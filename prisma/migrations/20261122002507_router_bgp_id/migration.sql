@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Router" ADD COLUMN     "bgpRouterId" TEXT NOT NULL DEFAULT '';
