@@ -57,7 +57,6 @@ export class InProcessQueue implements RunnableQueue {
     if (!h) throw new Error(`no worker registered for queue ${queue}`);
     const attempts = h.defaults.attempts ?? 1;
     const run = async () => {
-      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
           await h.fn({ id, name, data, attempt, progress: async () => {} });
@@ -71,11 +70,17 @@ export class InProcessQueue implements RunnableQueue {
         }
       }
     };
-    const prev = this.tail.get(queue) ?? Promise.resolve();
-    const p = prev.then(run);
-    this.tail.set(queue, p);
-    this.running.add(p);
-    void p.finally(() => this.running.delete(p));
+    const start = () => {
+      const prev = this.tail.get(queue) ?? Promise.resolve();
+      const p = prev.then(run);
+      this.tail.set(queue, p);
+      this.running.add(p);
+      void p.finally(() => this.running.delete(p));
+    };
+    // A delayed job waits on a timer that keeps nobody alive and that drain() does not wait
+    // for: a poll due in 15 s must not hold the console open after its last command.
+    if (opts.delayMs) setTimeout(start, opts.delayMs).unref();
+    else start();
   }
 
   async start(): Promise<void> {}
