@@ -148,7 +148,7 @@ async function syncAll(
       for (let i = 0; i < plan.length; i++) {
         const { type, state, since, pages } = plan[i]!;
         // Once this type's last page is in, the next type's first request goes out while
-        // this one merges and commits.
+        // this one finishes loading, merges and commits.
         const fetched = () => plan[i + 1]?.pages.start();
         results.push(
           await syncType(
@@ -318,6 +318,9 @@ async function syncType(
         emit(type, result.fetched);
         yield records;
       }
+      // The last page is in: the next type's first request goes out (and its answer is
+      // parsed) while this one's last rows are loaded, merged and committed.
+      fetched();
     }
     const target = direct ? table : stage;
     try {
@@ -349,7 +352,7 @@ async function syncType(
         await pipeline(Readable.from(chunks(), { highWaterMark: 2 }), copy);
       }
     } finally {
-      // Every page is in (or the type failed): the next type may start fetching.
+      // Every page is in (or the type failed): the next type may start fetching (if not already).
       fetched();
     }
 

@@ -424,25 +424,32 @@ export const netixlanSchema = z
     ix_side_id: o.ix_side_id ?? null,
   }));
 
+// What the sync uses: each schema ahead-of-time compiled by zod (z.compile) into one generated
+// function that checks and builds a well-formed record in a single pass, and hands anything
+// it does not accept to the schema's ordinary parser, which then accepts or rejects it and
+// words the issues exactly as before. Same schema, same answers; about 3x cheaper per record
+// (a full sync validates 195,000 of them). A schema zod cannot compile stays as it is.
 export const SCHEMAS: { [T in PdbType]: z.ZodType<PdbRecordMap[T], unknown> } = {
-  org: orgSchema,
-  fac: facSchema,
-  ix: ixSchema,
-  ixlan: ixlanSchema,
-  ixpfx: ixpfxSchema,
-  net: netSchema,
-  poc: pocSchema,
-  netfac: netfacSchema,
-  ixfac: ixfacSchema,
-  netixlan: netixlanSchema,
+  org: z.compile(orgSchema),
+  fac: z.compile(facSchema),
+  ix: z.compile(ixSchema),
+  ixlan: z.compile(ixlanSchema),
+  ixpfx: z.compile(ixpfxSchema),
+  net: z.compile(netSchema),
+  poc: z.compile(pocSchema),
+  netfac: z.compile(netfacSchema),
+  ixfac: z.compile(ixfacSchema),
+  netixlan: z.compile(netixlanSchema),
 };
 
 /** What every object carries, deleted ones included: enough to apply a deletion. */
-export const envelopeSchema = z.object({
-  id,
-  status: z.string(),
-  updated: timestamp,
-});
+export const envelopeSchema = z.compile(
+  z.object({
+    id,
+    status: z.string(),
+    updated: timestamp,
+  }),
+);
 
 /** One line per problem, e.g. `ipaddr4: Invalid IPv4 address`. */
 export function describeIssues(err: z.ZodError): string {
