@@ -47,7 +47,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
         }
         session = new ConsoleSession(buildRegistry(), rt.services, user, process.stdout);
         const interactive = Boolean(process.stdin.isTTY);
-        const empty = (await rt.services.db.prisma.internetExchange.count()) === 0;
+        const { hasIxps } = await import("../core/inventory.js");
+        const empty = !(await hasIxps(rt.services.db));
         const banner = [
           ...rt.notes.map((n) => `note: ${n}`),
           ...(empty ? ["note: the database is empty; run `peerbot seed-demo` for the demo network."] : []),

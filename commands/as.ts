@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UserError } from "../core/errors.js";
+import { localAsDetail } from "../core/inventory.js";
 import { lookupNet } from "../core/peeringdb/index.js";
 import type { Button, Field } from "../core/reply.js";
 import { asnArg } from "./args.js";
@@ -20,26 +21,7 @@ export const asCommand = defineCommand({
   schema: z.object({ asn: asnArg() }),
   async handler({ asn }, ctx) {
     const { db } = ctx.services;
-    const [local, net] = await Promise.all([
-      db.prisma.autonomousSystem.findUnique({
-        where: { asn: BigInt(asn) },
-        include: {
-          contacts: { orderBy: [{ role: "asc" }, { name: "asc" }] },
-          ixpSessions: {
-            orderBy: { ipAddress: "asc" },
-            select: {
-              status: true,
-              ipAddress: true,
-              bgpState: true,
-              receivedPrefixCount: true,
-              connection: { select: { ixp: { select: { name: true } } } },
-            },
-          },
-          directSessions: { select: { status: true, ipAddress: true, bgpState: true, relationship: true } },
-        },
-      }),
-      lookupNet(db, asn),
-    ]);
+    const [local, net] = await Promise.all([localAsDetail(db, asn), lookupNet(db, asn)]);
     if (!local && !net) {
       throw new UserError(
         `AS${asn} is neither in peerbot's database nor in the PeeringDB mirror.`,

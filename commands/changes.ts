@@ -6,11 +6,13 @@ import {
   changeReply,
   expireChanges,
   getChange,
+  listChanges,
   planChange,
   rejectChange,
   type ChangeRow,
 } from "../core/changes.js";
 import { diffConfigs } from "../core/diff.js";
+import { findRouterByName, routerNames } from "../core/inventory.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
@@ -119,11 +121,9 @@ export const sessionCommand = defineCommand({
 });
 
 async function findRouter(ctx: CommandContext, name: string, usage: string) {
-  const router = await ctx.services.db.prisma.router.findUnique({ where: { name } });
+  const router = await findRouterByName(ctx.services.db, name);
   if (!router) {
-    const names = (
-      await ctx.services.db.prisma.router.findMany({ select: { name: true }, orderBy: { name: "asc" } })
-    ).map((r) => r.name);
+    const names = await routerNames(ctx.services.db);
     throw new UserError(
       `There is no router called "${name.slice(0, 60)}".`,
       names.length ? `Routers: ${names.join(", ")}. Usage: ${usage}` : `Usage: ${usage}`,
@@ -210,12 +210,7 @@ export const changesCommand = defineCommand({
   async handler({ all }, ctx) {
     const s = ctx.services;
     await expireChanges(s);
-    const list = await s.db.prisma.changeRequest.findMany({
-      where: all ? {} : { status: { in: ["pending", "approved", "queued", "deploying"] } },
-      orderBy: { id: "desc" },
-      take: 50,
-      include: { router: { select: { name: true } } },
-    });
+    const list = await listChanges(s.db, !!all);
     if (!list.length)
       return { kind: "info", text: all ? "No change has been requested yet." : "No change is open." };
     return {

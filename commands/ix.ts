@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Field } from "../core/reply.js";
+import { ixpDetail, listIxps } from "../core/inventory.js";
 import { resolveIxp } from "../core/ixp.js";
 import { lookupIx } from "../core/peeringdb/index.js";
 import { countByStatus } from "../core/sessions.js";
@@ -22,19 +23,7 @@ export const ixCommand = defineCommand({
     const { db } = ctx.services;
     const ref = await resolveIxp(db, query, (slug) => `ix ${quoteWord(slug)}`, usage);
     ctx.objects.push(`ixp:${ref.id}`);
-    const ixp = await db.prisma.internetExchange.findUniqueOrThrow({
-      where: { id: ref.id },
-      include: {
-        localAs: { select: { asn: true, name: true } },
-        connections: {
-          orderBy: { id: "asc" },
-          include: {
-            router: { select: { name: true } },
-            ixpSessions: { select: { status: true } },
-          },
-        },
-      },
-    });
+    const ixp = await ixpDetail(db, ref.id);
     const sessions = ixp.connections.flatMap((c) => c.ixpSessions);
     const pdb = ixp.peeringdbIxId ? (await lookupIx(db, ixp.peeringdbIxId))[0] : undefined;
     const fields: Field[] = [
@@ -95,16 +84,7 @@ export const ixpsCommand = defineCommand({
   args: {},
   schema: z.object({}),
   async handler(_args, ctx) {
-    const list = await ctx.services.db.prisma.internetExchange.findMany({
-      orderBy: { name: "asc" },
-      select: {
-        name: true,
-        slug: true,
-        peeringdbIxId: true,
-        status: true,
-        _count: { select: { connections: true } },
-      },
-    });
+    const list = await listIxps(ctx.services.db);
     if (!list.length)
       return { kind: "info", text: "peerbot knows no IXP yet. An admin can run `import ixps`." };
     return {

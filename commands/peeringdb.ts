@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { clip } from "../core/asn.js";
 import { UserError } from "../core/errors.js";
+import { listIxps } from "../core/inventory.js";
 import { findIxps, resolveIxp, type IxpRef } from "../core/ixp.js";
 import {
   applyImport,
@@ -190,12 +191,7 @@ export const unhideCommand = defineCommand({
     if (args.asn === undefined) {
       const list = await listHiddenPeers(db, undefined, ctx.services.clock.now());
       if (!list.length) return { kind: "info", text: "No network is hidden." };
-      const ixps = new Map(
-        (await db.prisma.internetExchange.findMany({ select: { id: true, name: true } })).map((x) => [
-          x.id,
-          x.name,
-        ]),
-      );
+      const ixps = new Map((await listIxps(db)).map((x) => [x.id, x.name]));
       return {
         title: "Hidden peers",
         table: {

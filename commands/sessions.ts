@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseAsn } from "../core/asn.js";
+import { findRouterByName, listRouters } from "../core/inventory.js";
 import { resolveIxp } from "../core/ixp.js";
 import type { Button } from "../core/reply.js";
 import { listSessions, type SessionFilter } from "../core/sessions.js";
@@ -28,7 +29,7 @@ export const sessionsCommand = defineCommand({
     let scope = "all sessions";
     if (target) {
       const asn = parseAsn(target);
-      const router = asn === null ? await db.prisma.router.findUnique({ where: { name: target } }) : null;
+      const router = asn === null ? await findRouterByName(db, target) : null;
       if (asn !== null) {
         filter.asn = asn;
         scope = `AS${asn}`;
@@ -88,31 +89,8 @@ export const routersCommand = defineCommand({
   schema: z.object({}),
   async handler(_args, ctx) {
     const { db } = ctx.services;
-    const routers = await db.prisma.router.findMany({
-      orderBy: { name: "asc" },
-      select: {
-        id: true,
-        name: true,
-        hostname: true,
-        platform: true,
-        status: true,
-        pollSessionState: true,
-        localAs: { select: { asn: true } },
-        _count: { select: { directSessions: true, connections: true } },
-      },
-    });
+    const routers = await listRouters(db);
     if (!routers.length) return { kind: "info", text: "peerbot knows no router yet." };
-    const ixpCounts = await db.prisma.ixpSession.groupBy({
-      by: ["connectionId"],
-      _count: { _all: true },
-    });
-    const conns = await db.prisma.connection.findMany({ select: { id: true, routerId: true } });
-    const perRouter = new Map<number, number>();
-    const connRouter = new Map(conns.map((c) => [c.id, c.routerId]));
-    for (const g of ixpCounts) {
-      const r = connRouter.get(g.connectionId);
-      if (r != null) perRouter.set(r, (perRouter.get(r) ?? 0) + g._count._all);
-    }
     return {
       title: `${routers.length} router${routers.length === 1 ? "" : "s"}`,
       table: {
@@ -121,10 +99,10 @@ export const routersCommand = defineCommand({
           r.name,
           r.hostname,
           r.platform,
-          `AS${r.localAs.asn}`,
+          `AS${r.localAsn}`,
           r.status,
-          String(r._count.connections),
-          String((perRouter.get(r.id) ?? 0) + r._count.directSessions),
+          String(r.connections),
+          String(r.sessions),
           r.pollSessionState ? "yes" : "no",
         ]),
         alignRight: [5, 6],

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseAsn } from "../core/asn.js";
+import { findRouterByName } from "../core/inventory.js";
 import { resolveIxp } from "../core/ixp.js";
 import { formatTime, prefixCounts, sessionStatus, type StatusFilter } from "../core/polling.js";
 import { pageArg } from "./args.js";
@@ -34,7 +35,7 @@ export const statusCommand = defineCommand({
     let scope = "all sessions";
     if (target) {
       const asn = parseAsn(target);
-      const router = asn === null ? await db.prisma.router.findUnique({ where: { name: target } }) : null;
+      const router = asn === null ? await findRouterByName(db, target) : null;
       if (asn !== null) {
         filter.asn = asn;
         scope = `AS${asn}`;

@@ -673,6 +673,16 @@ export function changeReply(c: ChangeRow, config: Pick<Config, "PEERBOT_CHANGE_E
   };
 }
 
+/** Open changes (or the last 50 of any status), newest first. */
+export function listChanges(db: Database, all: boolean) {
+  return db.prisma.changeRequest.findMany({
+    where: all ? {} : { status: { in: ["pending", "approved", "queued", "deploying"] } },
+    orderBy: { id: "desc" },
+    take: 50,
+    include: { router: { select: { name: true } } },
+  });
+}
+
 export async function getChange(db: Database, id: number): Promise<ChangeRow | null> {
   return loadChange(db, id);
 }

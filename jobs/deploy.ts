@@ -1,7 +1,7 @@
 // The `deploy` queue: one job per approved change (the job id is the change id). Thin: it
 // calls core/changes, which reports each step in the change's message.
 import { UnrecoverableError } from "bullmq";
-import { deployChange, DEPLOY_QUEUE, type ChangeServices } from "../core/changes.js";
+import { deployChange, DEPLOY_QUEUE, getChange, type ChangeServices } from "../core/changes.js";
 import { DriverError } from "../core/ports.js";
 import { requestPoll } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
@@ -15,10 +15,7 @@ export function registerDeployWorker(queue: RunnableQueue, services: ChangeServi
         const outcome = await deployChange(services, changeId);
         if (outcome === "deployed") {
           // Poll the router soon, so that the change's message shows the sessions come up.
-          const c = await services.db.prisma.changeRequest.findUnique({
-            where: { id: changeId },
-            select: { routerId: true, router: { select: { pollSessionState: true } } },
-          });
+          const c = await getChange(services.db, changeId);
           if (c?.router.pollSessionState)
             await requestPoll(services.jobs, c.routerId, 15_000).catch(() => {});
         }

@@ -1,7 +1,7 @@
 // The `peeringdb-sync` queue as peerbot runs it: the sync job of jobs/peeringdb-sync.ts, with
 // its progress also drawn into the message of the `sync` command that asked for it.
 import type { Services } from "../commands/registry.js";
-import { trackedMessage } from "../commands/messages.js";
+import { trackedMessage } from "../core/inventory.js";
 import type { Reply } from "../core/reply.js";
 import { peeringDbClientFromConfig } from "../drivers/peeringdb/client.js";
 import {

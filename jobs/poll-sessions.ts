@@ -10,6 +10,7 @@
 import type { Queue } from "bullmq";
 import type { Services } from "../commands/registry.js";
 import { pollRouter, POLL_QUEUE, type PollReport } from "../core/polling.js";
+import { pollableRouterIds } from "../core/inventory.js";
 import type { JobQueue } from "../core/ports.js";
 import { BullJobQueue, type RunnableQueue } from "./queue.js";
 
@@ -27,11 +28,7 @@ export async function enqueuePolls(
   services: Pick<Services, "db" | "config" | "clock">,
   jobs: JobQueue,
 ): Promise<number> {
-  const routers = await services.db.prisma.router.findMany({
-    where: { pollSessionState: true, status: { not: "disabled" } },
-    select: { id: true },
-    orderBy: { id: "asc" },
-  });
+  const routers = (await pollableRouterIds(services.db)).map((id) => ({ id }));
   const every = Math.max(1000, services.config.PEERBOT_POLL_INTERVAL);
   const slot = Math.floor(services.clock.now().getTime() / every);
   for (const r of routers) {
