@@ -39,14 +39,14 @@
 // share the router's pooled SSH connection.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { diffConfigs, sha256 } from "../../core/diff.js";
-import type { BgpNeighbor, CommitResult, RouterDriver } from "../../core/ports.js";
+import { sha256 } from "../../core/diff.js";
+import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
 import type { SshPool } from "../ssh/pool.js";
 import type { SshTarget, SshTimeouts } from "../ssh/connection.js";
-import { parseAsn, toBgpState, type DeployState } from "../ssh/cli-driver.js";
+import { parseAsn, toBgpState } from "../ssh/cli-driver.js";
 import { DriverError, REDACTED } from "../ssh/errors.js";
 import { MiB } from "../ssh/connection.js";
-import { firstLines, isTrue, parseConfigPath, shq, UnixHost } from "./unix-host.js";
+import { firstLines, isTrue, parseConfigPath, shq, UnixDaemonDriver } from "./unix-host.js";
 
 export interface Bird2DriverOptions {
   pool: SshPool;
@@ -133,79 +133,21 @@ interface OwnedFile {
   revision: string | null;
 }
 
-export class Bird2Driver implements RouterDriver {
-  private readonly host: UnixHost;
+export class Bird2Driver extends UnixDaemonDriver {
   private readonly file: string;
   private readonly previous: string;
-  private readonly now: () => number;
-  private state: DeployState = "idle";
   /** What BIRD ran when the candidate was loaded. */
   private before: Source = "unknown";
-  private candidate: string | null = null;
   private confirmDeadline = 0;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: Bird2DriverOptions) {
-    this.host = new UnixHost({
-      pool: opts.pool,
-      target: opts.target,
-      timeouts: opts.timeouts,
-      redact: opts.redact,
-      sudo: opts.sudo,
-    });
+    super(opts);
     this.file = opts.configPath;
     this.previous = `${opts.configPath}.previous`;
-    this.now = opts.now ?? Date.now;
   }
 
-  get deployState(): DeployState {
-    return this.state;
-  }
-
-  private get label(): string {
-    return this.host.label;
-  }
-
-  getConfig(): Promise<string> {
-    return this.serial(async () => (await this.running()).config);
-  }
-  loadCandidate(config: string): Promise<void> {
-    return this.serial(() => this.doLoad(config));
-  }
-  compare(): Promise<string> {
-    return this.serial(async () => {
-      if (this.candidate === null) return "";
-      const running = await this.running();
-      return redactBird(
-        this.host.redact(
-          diffConfigs(running.config, this.candidate, { fromName: "running", toName: "candidate" }).diff,
-        ),
-      );
-    });
-  }
-  commit(confirmSeconds: number): Promise<CommitResult> {
-    if (!Number.isFinite(confirmSeconds) || confirmSeconds <= 0) {
-      return Promise.reject(new DriverError(`a commit needs a positive confirm time, not ${confirmSeconds}`));
-    }
-    return this.serial(() => this.doCommit(Math.ceil(confirmSeconds)));
-  }
-  confirm(): Promise<void> {
-    return this.serial(() => this.doConfirm());
-  }
-  rollback(): Promise<void> {
-    return this.serial(() => this.doRollback());
-  }
-  getBgpNeighbors(): Promise<BgpNeighbor[]> {
-    return this.serial(() => this.doNeighbors());
-  }
-  close(): Promise<void> {
-    return this.serial(() => this.host.close());
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+  protected override redactDiff(text: string): string {
+    return redactBird(text);
   }
 
   // -------------------------------------------------------------------------------------
@@ -248,7 +190,7 @@ export class Bird2Driver implements RouterDriver {
   }
 
   /** What BIRD runs for the owned file, and which file on disk that is. */
-  private async running(): Promise<{ config: string; source: Source; revision: string | null }> {
+  protected async running(): Promise<{ config: string; source: Source; revision: string | null }> {
     const [active, file, previous] = [
       await this.activeRevision(),
       await this.readOwned(this.file),
@@ -290,7 +232,7 @@ export class Bird2Driver implements RouterDriver {
     return this.opts.mainConfig ? `configure check ${birdString(this.opts.mainConfig)}` : "configure check";
   }
 
-  private async doLoad(config: string): Promise<void> {
+  protected async doLoad(config: string): Promise<void> {
     if (this.state === "pending") {
       throw new DriverError(`cannot load a candidate on ${this.label}: a commit awaits its confirm`);
     }
@@ -319,7 +261,7 @@ export class Bird2Driver implements RouterDriver {
     }
   }
 
-  private async doCommit(seconds: number): Promise<CommitResult> {
+  protected async doCommit(seconds: number): Promise<CommitResult> {
     if (this.state !== "editing" || this.candidate === null) {
       throw new DriverError(`cannot commit on ${this.label}: no candidate is loaded`);
     }
@@ -354,7 +296,7 @@ export class Bird2Driver implements RouterDriver {
     return { output: replies.map((r) => r.text).join("; ") };
   }
 
-  private async doConfirm(): Promise<void> {
+  protected async doConfirm(): Promise<void> {
     if (this.state === "confirmed") return;
     const { replies } = await this.birdc("configure confirm");
     if (replies.some((r) => r.code === 18)) {
@@ -376,7 +318,7 @@ export class Bird2Driver implements RouterDriver {
     );
   }
 
-  private async doRollback(): Promise<void> {
+  protected async doRollback(): Promise<void> {
     const state = this.state;
     if (state === "editing") {
       await this.restoreFile(this.before);
@@ -411,7 +353,7 @@ export class Bird2Driver implements RouterDriver {
     this.candidate = null;
   }
 
-  private async doNeighbors(): Promise<BgpNeighbor[]> {
+  protected async doNeighbors(): Promise<BgpNeighbor[]> {
     const bin = [this.opts.birdc ?? "birdc"];
     if (this.opts.socket) bin.push("-s", this.opts.socket);
     const b = bin.map(shq).join(" ");

@@ -50,14 +50,13 @@
 //   sudo=1           run vtysh, frr-reload.py and file moves through `sudo -n`
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { diffConfigs } from "../../core/diff.js";
-import type { BgpNeighbor, CommitResult, RouterDriver } from "../../core/ports.js";
+import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
 import type { SshTarget, SshTimeouts } from "../ssh/connection.js";
 import { MiB } from "../ssh/connection.js";
-import { parseAsn, toBgpState, type DeployState } from "../ssh/cli-driver.js";
+import { parseAsn, toBgpState } from "../ssh/cli-driver.js";
 import { DriverError } from "../ssh/errors.js";
 import type { SshPool } from "../ssh/pool.js";
-import { firstLines, isTrue, parseConfigPath, shq, UnixHost } from "./unix-host.js";
+import { firstLines, isTrue, parseConfigPath, shq, UnixDaemonDriver } from "./unix-host.js";
 
 export interface FrrDriverOptions {
   pool: SshPool;
@@ -191,78 +190,18 @@ export function frrErrorLines(output: string): string[] {
 
 type Source = "file" | "previous" | "raw";
 
-export class FrrDriver implements RouterDriver {
-  private readonly host: UnixHost;
+export class FrrDriver extends UnixDaemonDriver {
   private readonly f: string;
-  private readonly now: () => number;
-  private state: DeployState = "idle";
-  private candidate: string | null = null;
   private before: Source = "raw";
   private commitId: string | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: FrrDriverOptions) {
-    this.host = new UnixHost({
-      pool: opts.pool,
-      target: opts.target,
-      timeouts: opts.timeouts,
-      redact: opts.redact,
-      sudo: opts.sudo,
-    });
+    super(opts);
     this.f = opts.configPath;
-    this.now = opts.now ?? Date.now;
-  }
-
-  get deployState(): DeployState {
-    return this.state;
-  }
-
-  private get label(): string {
-    return this.host.label;
   }
 
   private p(suffix: string): string {
     return `${this.f}.${suffix}`;
-  }
-
-  getConfig(): Promise<string> {
-    return this.serial(async () => (await this.running()).config);
-  }
-  loadCandidate(config: string): Promise<void> {
-    return this.serial(() => this.doLoad(config));
-  }
-  compare(): Promise<string> {
-    return this.serial(async () => {
-      if (this.candidate === null) return "";
-      const now = await this.running();
-      return this.host.redact(
-        diffConfigs(now.config, this.candidate, { fromName: "running", toName: "candidate" }).diff,
-      );
-    });
-  }
-  commit(confirmSeconds: number): Promise<CommitResult> {
-    if (!Number.isFinite(confirmSeconds) || confirmSeconds <= 0) {
-      return Promise.reject(new DriverError(`a commit needs a positive confirm time, not ${confirmSeconds}`));
-    }
-    return this.serial(() => this.doCommit(Math.ceil(confirmSeconds)));
-  }
-  confirm(): Promise<void> {
-    return this.serial(() => this.doConfirm());
-  }
-  rollback(): Promise<void> {
-    return this.serial(() => this.doRollback());
-  }
-  getBgpNeighbors(): Promise<BgpNeighbor[]> {
-    return this.serial(() => this.doNeighbors());
-  }
-  close(): Promise<void> {
-    return this.serial(() => this.host.close());
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   // -------------------------------------------------------------------------------------
@@ -308,7 +247,7 @@ export class FrrDriver implements RouterDriver {
   }
 
   /** What FRR runs for the owned blocks, and which file pair (if any) says it in our words. */
-  private async running(): Promise<{ config: string; source: Source; section: string; full: string }> {
+  protected async running(): Promise<{ config: string; source: Source; section: string; full: string }> {
     const full = await this.runningBgpd();
     const section = frrOwnedSection(full);
     for (const [source, file] of [
@@ -328,7 +267,7 @@ export class FrrDriver implements RouterDriver {
     return this.host.check(command, what);
   }
 
-  private async doLoad(config: string): Promise<void> {
+  protected async doLoad(config: string): Promise<void> {
     if (this.state === "pending") {
       throw new DriverError(`cannot load a candidate on ${this.label}: a commit awaits its confirm`);
     }
@@ -418,7 +357,7 @@ export class FrrDriver implements RouterDriver {
     ].join("\n");
   }
 
-  private async doCommit(seconds: number): Promise<CommitResult> {
+  protected async doCommit(seconds: number): Promise<CommitResult> {
     if (this.state !== "editing" || this.candidate === null) {
       throw new DriverError(`cannot commit on ${this.label}: no candidate is loaded`);
     }
@@ -511,7 +450,7 @@ export class FrrDriver implements RouterDriver {
     }
   }
 
-  private async doConfirm(): Promise<void> {
+  protected async doConfirm(): Promise<void> {
     if (this.state === "confirmed") return;
     if (this.state === "reverted") throw this.expired();
     let ids = this.commitId ? [this.commitId] : await this.pendingIds();
@@ -541,7 +480,7 @@ export class FrrDriver implements RouterDriver {
     );
   }
 
-  private async doRollback(): Promise<void> {
+  protected async doRollback(): Promise<void> {
     const state = this.state;
     try {
       if (state === "editing") {
@@ -565,7 +504,7 @@ export class FrrDriver implements RouterDriver {
     }
   }
 
-  private async doNeighbors(): Promise<BgpNeighbor[]> {
+  protected async doNeighbors(): Promise<BgpNeighbor[]> {
     const out = await this.vtysh("show bgp neighbors json");
     try {
       return parseFrrNeighbors(out);

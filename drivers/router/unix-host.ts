@@ -12,6 +12,9 @@ import type { SshConnection, ExecOptions, ExecResult, SshTarget, SshTimeouts } f
 import { resolveTimeouts, targetLabel } from "../ssh/connection.js";
 import { DriverError, Redactor } from "../ssh/errors.js";
 import type { SshLease, SshPool } from "../ssh/pool.js";
+import type { BgpNeighbor, CommitResult, RouterDriver } from "../../core/ports.js";
+import { diffConfigs } from "../../core/diff.js";
+import type { DeployState } from "../ssh/cli-driver.js";
 
 /** Quotes a word for the POSIX shell: 'it'\''s'. */
 export function shq(word: string): string {
@@ -198,4 +201,103 @@ export function firstLines(text: string, n = 8): string {
     .filter((l) => l.trim())
     .slice(0, n)
     .join("\n");
+}
+
+/** What both Linux-daemon drivers (BIRD 2, FRR) take. */
+export interface UnixDriverOptions {
+  pool: SshPool;
+  target: SshTarget;
+  timeouts?: Partial<SshTimeouts>;
+  /** The file peerbot owns (absolute path on the router host). */
+  configPath: string;
+  sudo?: boolean;
+  /** Strings that must never appear in an error (BGP passwords). */
+  redact?: string[];
+  /** Milliseconds since the epoch; tests replace it. */
+  now?: () => number;
+}
+
+/**
+ * The RouterDriver shape shared by the BIRD 2 and FRR drivers: one UnixHost, and every
+ * operation run one at a time (a poll never interleaves with a deploy step).
+ */
+export abstract class UnixDaemonDriver implements RouterDriver {
+  protected readonly host: UnixHost;
+  protected readonly now: () => number;
+  protected state: DeployState = "idle";
+  protected candidate: string | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  protected constructor(opts: UnixDriverOptions) {
+    this.host = new UnixHost({
+      pool: opts.pool,
+      target: opts.target,
+      timeouts: opts.timeouts,
+      redact: opts.redact,
+      sudo: opts.sudo,
+    });
+    this.now = opts.now ?? Date.now;
+  }
+
+  get deployState(): DeployState {
+    return this.state;
+  }
+
+  protected get label(): string {
+    return this.host.label;
+  }
+
+  /** The configuration the daemon runs for the owned part. */
+  protected abstract running(): Promise<{ config: string }>;
+  protected abstract doLoad(config: string): Promise<void>;
+  protected abstract doCommit(seconds: number): Promise<CommitResult>;
+  protected abstract doConfirm(): Promise<void>;
+  protected abstract doRollback(): Promise<void>;
+  protected abstract doNeighbors(): Promise<BgpNeighbor[]>;
+  /** Masks what the daemon's own syntax can carry beyond the host's redaction. */
+  protected redactDiff(text: string): string {
+    return text;
+  }
+
+  getConfig(): Promise<string> {
+    return this.serial(async () => (await this.running()).config);
+  }
+  loadCandidate(config: string): Promise<void> {
+    return this.serial(() => this.doLoad(config));
+  }
+  compare(): Promise<string> {
+    return this.serial(async () => {
+      if (this.candidate === null) return "";
+      const now = await this.running();
+      return this.redactDiff(
+        this.host.redact(
+          diffConfigs(now.config, this.candidate, { fromName: "running", toName: "candidate" }).diff,
+        ),
+      );
+    });
+  }
+  commit(confirmSeconds: number): Promise<CommitResult> {
+    if (!Number.isFinite(confirmSeconds) || confirmSeconds <= 0) {
+      return Promise.reject(new DriverError(`a commit needs a positive confirm time, not ${confirmSeconds}`));
+    }
+    return this.serial(() => this.doCommit(Math.ceil(confirmSeconds)));
+  }
+  confirm(): Promise<void> {
+    return this.serial(() => this.doConfirm());
+  }
+  rollback(): Promise<void> {
+    return this.serial(() => this.doRollback());
+  }
+  getBgpNeighbors(): Promise<BgpNeighbor[]> {
+    return this.serial(() => this.doNeighbors());
+  }
+  close(): Promise<void> {
+    return this.serial(() => this.host.close());
+  }
+
+  protected serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 }
