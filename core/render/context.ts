@@ -1,7 +1,7 @@
 // Everything a router template needs, loaded in ONE round trip whatever the number of
 // sessions: a single simple-protocol query string carrying a read-only repeatable-read
-// transaction with seven SELECTs (router, connections, IXP sessions, direct sessions, every
-// policy/community link of those objects, policies, communities). Peering Manager loads the
+// transaction with eight SELECTs (router, connections, IXP sessions, direct sessions, every
+// policy/community link of those objects, their autonomous systems, policies, communities). Peering Manager loads the
 // same data with lazy per-row queries; here the work after the round trip is plain JavaScript.
 //
 // Every value that reaches a template is validated or escaped here, once, for the router's
@@ -298,6 +298,25 @@ function routerIdOf(r: RouterRow): string {
 
 const STATUSES = RENDERED_STATUSES.map((s) => `'${s}'`).join(",");
 
+/**
+ * One integer for a session's status and flags, so that 5,000 rows decode 5 fewer fields
+ * each: bit 0 route server, bit 1 passive, bit 2 BFD, bits 3+ the index of the status in
+ * RENDERED_STATUSES.
+ */
+function flags(t: string, routeServer: string): string {
+  return (
+    // PostgreSQL gives | and << the same precedence, left to right: every shift is bracketed.
+    `(${routeServer}::int | (${t}.passive::int << 1) | (${t}.bfd::int << 2) | ` +
+    `((array_position(array[${STATUSES}], ${t}.status::text) - 1) << 3))`
+  );
+}
+const F_RS = 1,
+  F_PASSIVE = 2,
+  F_BFD = 4;
+function statusOf(f: number): (typeof RENDERED_STATUSES)[number] {
+  return RENDERED_STATUSES[f >> 3] ?? "disabled";
+}
+
 function loadSql(routerId: number): string {
   const id = String(routerId);
   return `begin isolation level repeatable read read only;
@@ -311,45 +330,23 @@ select c.id, c.name, host(c."ipv4Address") as v4, masklen(c."ipv4Address") as v4
   from "Connection" c join "InternetExchange" x on x.id = c."ixpId"
   join "AutonomousSystem" la on la.id = x."localAsId"
  where c."routerId" = ${id};
-select s.id, s."connectionId" as cid, host(s."ipAddress") as ip, s."isRouteServer" as rs, s.status::text as status,
-       s."passwordEnc" as pw, s."multihopTtl" as ttl, s.passive, s.bfd, s.comments,
-       a.id as "asId", a.asn::text as asn, a.name as "asName", a."irrAsSet" as "irrAsSet",
-       a."ipv4MaxPrefixes" as mp4, a."ipv6MaxPrefixes" as mp6
+select s.id, s."connectionId" as cid, host(s."ipAddress") as ip, ${flags("s", 's."isRouteServer"')} as f,
+       s."passwordEnc" as pw, s."multihopTtl" as ttl, nullif(s.comments, '') as comments, s."autonomousSystemId" as "asId"
   from "IxpSession" s join "Connection" c on c.id = s."connectionId"
-  join "AutonomousSystem" a on a.id = s."autonomousSystemId"
  where c."routerId" = ${id} and s.status in (${STATUSES});
 select d.id, host(d."ipAddress") as ip, host(d."localIpAddress") as lip, d."localAsn"::text as lasn,
-       d.relationship::text as rel, d.status::text as status, d."passwordEnc" as pw, d."multihopTtl" as ttl,
-       d.passive, d.bfd, d.comments,
-       a.id as "asId", a.asn::text as asn, a.name as "asName", a."irrAsSet" as "irrAsSet",
-       a."ipv4MaxPrefixes" as mp4, a."ipv6MaxPrefixes" as mp6,
+       d.relationship::text as rel, ${flags("d", "false")} as f, d."passwordEnc" as pw, d."multihopTtl" as ttl,
+       nullif(d.comments, '') as comments, d."autonomousSystemId" as "asId",
        g.id as "gId", g.name as "gName", g.slug as "gSlug", g.status::text as "gStatus", g.comments as "gComments"
-  from "DirectSession" d join "AutonomousSystem" a on a.id = d."autonomousSystemId"
-  left join "BgpGroup" g on g.id = d."bgpGroupId"
+  from "DirectSession" d left join "BgpGroup" g on g.id = d."bgpGroupId"
  where d."routerId" = ${id} and d.status in (${STATUSES});
-with ixs as (select s.id, s."autonomousSystemId" as asid from "IxpSession" s
-               join "Connection" c on c.id = s."connectionId"
-              where c."routerId" = ${id} and s.status in (${STATUSES})),
-     ds as (select id, "autonomousSystemId" as asid, "bgpGroupId" as gid from "DirectSession"
-             where "routerId" = ${id} and status in (${STATUSES})),
-     ases as (select asid from ixs union select asid from ds),
-     ixps as (select distinct "ixpId" as id from "Connection" where "routerId" = ${id}),
-     grps as (select distinct gid as id from ds where gid is not null)
-select 0 as k, "A" as o, "B" as t from "_AsImportPolicies" where "A" in (select asid from ases)
-union all select 1, "A", "B" from "_AsExportPolicies" where "A" in (select asid from ases)
-union all select 2, "A", "B" from "_AutonomousSystemToCommunity" where "A" in (select asid from ases)
-union all select 3, "A", "B" from "_IxpImportPolicies" where "A" in (select id from ixps)
-union all select 4, "A", "B" from "_IxpExportPolicies" where "A" in (select id from ixps)
-union all select 5, "B", "A" from "_CommunityToInternetExchange" where "B" in (select id from ixps)
-union all select 6, "A", "B" from "_GroupImportPolicies" where "A" in (select id from grps)
-union all select 7, "A", "B" from "_GroupExportPolicies" where "A" in (select id from grps)
-union all select 8, "A", "B" from "_BgpGroupToCommunity" where "A" in (select id from grps)
-union all select 9, "A", "B" from "_IxpSessionImportPolicies" where "A" in (select id from ixs)
-union all select 10, "A", "B" from "_IxpSessionExportPolicies" where "A" in (select id from ixs)
-union all select 11, "B", "A" from "_CommunityToIxpSession" where "B" in (select id from ixs)
-union all select 12, "A", "B" from "_DirectSessionImportPolicies" where "A" in (select id from ds)
-union all select 13, "A", "B" from "_DirectSessionExportPolicies" where "A" in (select id from ds)
-union all select 14, "B", "A" from "_CommunityToDirectSession" where "B" in (select id from ds);
+${linksSql(id)};
+select id, asn::text as asn, name, "irrAsSet", "ipv4MaxPrefixes" as mp4, "ipv6MaxPrefixes" as mp6
+  from "AutonomousSystem"
+ where id in (select s."autonomousSystemId" from "IxpSession" s join "Connection" c on c.id = s."connectionId"
+               where c."routerId" = ${id} and s.status in (${STATUSES})
+              union
+              select "autonomousSystemId" from "DirectSession" where "routerId" = ${id} and status in (${STATUSES}));
 select id, name, slug, kind::text as kind, weight, "addressFamily"::text as af, comments from "RoutingPolicy";
 select id, name, slug, value, kind::text as kind, direction::text as direction, comments from "Community";
 commit;`;
@@ -371,6 +368,50 @@ const AS_IMPORT = 0,
   DS_IMPORT = 12,
   DS_EXPORT = 13,
   DS_COMM = 14;
+
+/**
+ * Every policy and community link of the router's sessions, their autonomous systems, IXPs
+ * and BGP groups, as (kind, owner, target) rows. Each branch semi-joins its link table to
+ * the owners this router uses, which the planner makes a hash or nested-loop join: 6.5 ms on
+ * the server for a 5,000-session router, against 8.0 ms when every branch filtered through
+ * shared CTEs.
+ */
+function linksSql(id: string): string {
+  const ixs = `c."routerId" = ${id} and s.status in (${STATUSES})`;
+  const ds = `d."routerId" = ${id} and d.status in (${STATUSES})`;
+  const ofAs = (t: string, o: string) =>
+    `exists (select 1 from "IxpSession" s join "Connection" c on c.id = s."connectionId"
+                      where s."autonomousSystemId" = ${t}."${o}" and ${ixs})
+      or exists (select 1 from "DirectSession" d where d."autonomousSystemId" = ${t}."${o}" and ${ds})`;
+  const ofIxp = (t: string, o: string) =>
+    `${t}."${o}" in (select "ixpId" from "Connection" where "routerId" = ${id})`;
+  const ofGroup = (t: string, o: string) =>
+    `${t}."${o}" in (select d."bgpGroupId" from "DirectSession" d where ${ds})`;
+  const ofIxs = (t: string, o: string) =>
+    `${t}."${o}" in (select s.id from "IxpSession" s join "Connection" c on c.id = s."connectionId" where ${ixs})`;
+  const ofDs = (t: string, o: string) => `${t}."${o}" in (select d.id from "DirectSession" d where ${ds})`;
+  // Prisma names the two columns of an implicit many-to-many table A and B, in the models'
+  // alphabetical order: the owner is B in the community tables of IXPs and sessions.
+  const branch = (k: number, table: string, owner: "A" | "B", where: (t: string, o: string) => string) =>
+    `select ${k} as k, l."${owner}" as o, l."${owner === "A" ? "B" : "A"}" as t from "${table}" l where ${where("l", owner)}`;
+  return [
+    branch(AS_IMPORT, "_AsImportPolicies", "A", ofAs),
+    branch(AS_EXPORT, "_AsExportPolicies", "A", ofAs),
+    branch(AS_COMM, "_AutonomousSystemToCommunity", "A", ofAs),
+    branch(IXP_IMPORT, "_IxpImportPolicies", "A", ofIxp),
+    branch(IXP_EXPORT, "_IxpExportPolicies", "A", ofIxp),
+    branch(IXP_COMM, "_CommunityToInternetExchange", "B", ofIxp),
+    branch(GRP_IMPORT, "_GroupImportPolicies", "A", ofGroup),
+    branch(GRP_EXPORT, "_GroupExportPolicies", "A", ofGroup),
+    branch(GRP_COMM, "_BgpGroupToCommunity", "A", ofGroup),
+    branch(IXS_IMPORT, "_IxpSessionImportPolicies", "A", ofIxs),
+    branch(IXS_EXPORT, "_IxpSessionExportPolicies", "A", ofIxs),
+    branch(IXS_COMM, "_CommunityToIxpSession", "B", ofIxs),
+    branch(DS_IMPORT, "_DirectSessionImportPolicies", "A", ofDs),
+    branch(DS_EXPORT, "_DirectSessionExportPolicies", "A", ofDs),
+    branch(DS_COMM, "_CommunityToDirectSession", "B", ofDs),
+  ].join("\nunion all ");
+}
 
 interface RouterRow {
   id: number;
@@ -400,27 +441,26 @@ interface ConnRow {
   ixpComments: string;
   ixpLocalAsn: string;
 }
-interface AsCols {
-  asId: number;
+interface AsRow {
+  id: number;
   asn: string;
-  asName: string;
+  name: string;
   irrAsSet: string;
   mp4: number;
   mp6: number;
 }
-interface SessCols extends AsCols {
+interface SessCols {
   id: number;
   ip: string;
-  status: string;
+  /** Status and flags: see flags(). */
+  f: number;
   pw: string | null;
   ttl: number | null;
-  passive: boolean;
-  bfd: boolean;
-  comments: string;
+  comments: string | null;
+  asId: number;
 }
 interface IxsRow extends SessCols {
   cid: number;
-  rs: boolean;
 }
 interface DsRow extends SessCols {
   lip: string | null;
@@ -463,6 +503,8 @@ export interface RenderRows {
   ixpSessions: IxsRow[];
   directSessions: DsRow[];
   links: LinkRow[];
+  /** The autonomous systems of those sessions, once each. */
+  ases: AsRow[];
   policies: PolicyRow[];
   communities: CommunityRow[];
 }
@@ -482,7 +524,7 @@ export async function loadRenderRows(db: Database, routerId: number): Promise<Re
   } finally {
     client.release();
   }
-  // [begin, router, connections, ixp sessions, direct sessions, links, policies, communities, commit]
+  // [begin, router, connections, ixp sessions, direct sessions, links, ASes, policies, communities, commit]
   const router = results[1]!.rows[0] as RouterRow | undefined;
   if (!router) throw new RenderError(`no router has id ${routerId}`);
   return {
@@ -491,8 +533,9 @@ export async function loadRenderRows(db: Database, routerId: number): Promise<Re
     ixpSessions: results[3]!.rows as IxsRow[],
     directSessions: results[4]!.rows as DsRow[],
     links: results[5]!.rows as LinkRow[],
-    policies: results[6]!.rows as PolicyRow[],
-    communities: results[7]!.rows as CommunityRow[],
+    ases: results[6]!.rows as AsRow[],
+    policies: results[7]!.rows as PolicyRow[],
+    communities: results[8]!.rows as CommunityRow[],
   };
 }
 
@@ -723,15 +766,20 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   const peers = new Map<number, PeerContext>();
   const badAsSets: string[] = [];
   const noLocal = new Map<string, number>();
-  const peerOf = (row: AsCols): PeerContext => {
-    let p = peers.get(row.asId);
+  const asRows = new Map<number, AsRow>();
+  for (const a of rows.ases) asRows.set(a.id, a);
+  const peerOf = (asId: number): PeerContext => {
+    let p = peers.get(asId);
     if (!p) {
-      const name = text(row.asName);
+      const row = asRows.get(asId);
+      if (!row)
+        throw new RenderError(`a session refers to an autonomous system (id ${asId}) that was not loaded`);
+      const name = text(row.name);
       const sets = asSets(row.irrAsSet);
       if (row.irrAsSet.trim() !== "" && sets.length === 0)
         badAsSets.push(`AS${row.asn} (${safeText(row.irrAsSet, "generic", 40)})`);
       p = {
-        id: row.asId,
+        id: asId,
         asn: asn(row.asn, `AS ${name}`),
         name,
         irrAsSet: sets[0] ?? "",
@@ -739,7 +787,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
         ipv4MaxPrefixes: count(row.mp4),
         ipv6MaxPrefixes: count(row.mp6),
       };
-      peers.set(row.asId, p);
+      peers.set(asId, p);
     }
     return p;
   };
@@ -810,32 +858,46 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   }
   type Levels = [PolicyContext[], PolicyContext[], CommunityContext[]];
   // Sessions whose three levels are the same lists share one merge.
-  const resolvedCache = new Map<string, Resolved>();
+  const resolvedCache = new Map<number | string, Resolved>();
   const idOf = (l: object): number => listIds.get(l)!;
   const EMPTY_LEVELS: Levels = [EMPTY_POLICIES, EMPTY_POLICIES, EMPTY_COMMUNITIES];
   const levelsCache = new Map<number, Levels>();
   /** The three lists an owner contributes, from link kinds (import, export, community). */
   const levelsOf = (imp: number, exp: number, comm: number, owner: number): Levels => {
-    if (!links[imp]!.has(owner) && !links[exp]!.has(owner) && !links[comm]!.has(owner)) return EMPTY_LEVELS;
     const ck = imp * 0x100000000 + owner;
     let l = levelsCache.get(ck);
     if (!l) {
-      l = [policyLevel(imp, owner), policyLevel(exp, owner), communityLevel(comm, owner)];
+      l =
+        links[imp]!.has(owner) || links[exp]!.has(owner) || links[comm]!.has(owner)
+          ? [policyLevel(imp, owner), policyLevel(exp, owner), communityLevel(comm, owner)]
+          : EMPTY_LEVELS;
       levelsCache.set(ck, l);
     }
     return l;
   };
-  const levelKeys = new Map<Levels, string>([[EMPTY_LEVELS, "-"]]);
-  const levelKey = (l: Levels): string => {
-    let k = levelKeys.get(l);
+  // A small number per distinct (import, export, communities) triple, so that the merge cache
+  // is keyed by one number (no string built per session).
+  const levelIds = new Map<Levels, number>([[EMPTY_LEVELS, 0]]);
+  const tripleIds = new Map<string, number>();
+  const levelId = (l: Levels): number => {
+    let k = levelIds.get(l);
     if (k === undefined) {
-      k = `${idOf(l[0])},${idOf(l[1])},${idOf(l[2])}`;
-      levelKeys.set(l, k);
+      const sig = `${idOf(l[0])},${idOf(l[1])},${idOf(l[2])}`;
+      k = tripleIds.get(sig);
+      if (k === undefined) tripleIds.set(sig, (k = tripleIds.size + 1));
+      levelIds.set(l, k);
     }
     return k;
   };
   const resolve = (family: Family, own: Levels, as: Levels, parent: Levels): Resolved => {
-    const key = `${family}|${levelKey(own)}|${levelKey(as)}|${levelKey(parent)}`;
+    const a = levelId(own);
+    const b = levelId(as);
+    const c = levelId(parent);
+    // Three 16-bit ids and the family fit a safe integer; beyond that, a string.
+    const key =
+      a < 0x10000 && b < 0x10000 && c < 0x10000
+        ? (family === 4 ? 0 : 0x1000000000000) + a * 0x100000000 + b * 0x10000 + c
+        : `${family}|${a}|${b}|${c}`;
     const hit = resolvedCache.get(key);
     if (hit) return hit;
     const importPolicies = merge(own[0], as[0], parent[0], family === 4 ? fitsImport4 : fitsImport6);
@@ -917,12 +979,14 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     const cx = connections.get(s.cid);
     if (!cx) continue;
     const { conn, ixp } = cx;
-    const peer = peerOf(s);
+    const peer = peerOf(s.asId);
+    const status = statusOf(s.f);
+    const rs = (s.f & F_RS) !== 0;
     const ip = parseIp(s.ip);
     if (!ip) throw new RenderError(`IXP session ${s.id} has an invalid address`);
 
     const family = ip.family;
-    const effective = worst(objectStatus(s.status), conn.status, ixp.status);
+    const effective = worst(objectStatus(status), conn.status, ixp.status);
     const localAddress = family === 4 ? conn.ipv4Address : conn.ipv6Address;
     if (!localAddress) {
       const k = `connection ${conn.id} at ${ixp.name} has no IPv${family} address`;
@@ -935,9 +999,9 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
       levelsOf(IXP_IMPORT, IXP_EXPORT, IXP_COMM, ixp.id),
     );
     const group = groupFor(
-      `ixp:${ixp.id}:${s.rs ? 1 : 0}:${family}`,
+      `ixp:${ixp.id}:${rs ? 1 : 0}:${family}`,
       "ixp",
-      s.rs,
+      rs,
       ixp.slug,
       family,
       ixp.name,
@@ -956,13 +1020,13 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
       remoteAsn: peer.asn,
       description: describe(peer),
       maxPrefixes: family === 4 ? peer.ipv4MaxPrefixes : peer.ipv6MaxPrefixes,
-      status: s.status,
+      status,
       effectiveStatus: effective,
       shutdown: effective !== "enabled",
-      isRouteServer: s.rs,
+      isRouteServer: rs,
       multihopTtl: ttl(s.ttl, peer, ixp.name, ip.address),
-      passive: s.passive,
-      bfd: s.bfd,
+      passive: (s.f & F_PASSIVE) !== 0,
+      bfd: (s.f & F_BFD) !== 0,
       password: null,
       localAsn: ixp.localAsn,
       localAsOverride: ixp.localAsn !== localAsn,
@@ -986,11 +1050,12 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     if (s.pw) session.password = decryptPassword(s.pw, opts.secretBox, where(peer, ixp.name, ip.address));
     unsorted.push(session);
     ipKeys.push(ip.sortKey);
-    if (!groupOrder.has(group)) groupOrder.set(group, `0\0${ixp.slug}\0${s.rs ? 1 : 0}${family}`);
+    if (!groupOrder.has(group)) groupOrder.set(group, `0\0${ixp.slug}\0${rs ? 1 : 0}${family}`);
   }
 
   for (const d of rows.directSessions) {
-    const peer = peerOf(d);
+    const peer = peerOf(d.asId);
+    const status = statusOf(d.f);
     const ip = parseIp(d.ip);
     if (!ip) throw new RenderError(`direct session ${d.id} has an invalid address`);
     const family = ip.family;
@@ -1005,7 +1070,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
           }
         : null;
     const atName = bgpGroup ? bgpGroup.name : "direct";
-    const effective = worst(objectStatus(d.status), bgpGroup?.status ?? "enabled");
+    const effective = worst(objectStatus(status), bgpGroup?.status ?? "enabled");
     const lip = parseIp(d.lip);
     const sessionAsn = d.lasn !== null ? asn(d.lasn, where(peer, atName, ip.address)) : localAsn;
     const res = resolve(
@@ -1037,13 +1102,13 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
       remoteAsn: peer.asn,
       description: describe(peer),
       maxPrefixes: family === 4 ? peer.ipv4MaxPrefixes : peer.ipv6MaxPrefixes,
-      status: d.status,
+      status,
       effectiveStatus: effective,
       shutdown: effective !== "enabled",
       isRouteServer: false,
       multihopTtl: ttl(d.ttl, peer, atName, ip.address),
-      passive: d.passive,
-      bfd: d.bfd,
+      passive: (d.f & F_PASSIVE) !== 0,
+      bfd: (d.f & F_BFD) !== 0,
       password: null,
       localAsn: sessionAsn,
       localAsOverride: sessionAsn !== localAsn,

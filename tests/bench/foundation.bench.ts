@@ -60,7 +60,7 @@ export async function benchFoundation(): Promise<BenchResult[]> {
         note: "baseline: the same count and page as two raw SQL queries",
       }),
       withRatio({
-        name: "bot process RSS after start (node dist/bot/main.js start, workers in-process)",
+        name: "bot process RSS after start (node --max-semi-space-size=64 dist/bot/main.js start, workers in-process)",
         value: round(rss / 1024 / 1024, 1),
         unit: "MB",
         target: 150,
@@ -82,11 +82,13 @@ export async function benchFoundation(): Promise<BenchResult[]> {
 
 /** Starts `peerbot start` (or a bare node), waits until it is up, reads its RSS. */
 async function rssAfterStart(url: string | null, how: "dist" | "tsx" | "bare"): Promise<number> {
+  // The V8 flag the Dockerfile, `npm start` and bin/peerbot.js's shebang pass.
+  const flags = ["--max-semi-space-size=64"];
   const args =
     how === "dist"
-      ? [path.join(root, "dist/bot/main.js"), "start"]
+      ? [...flags, path.join(root, "dist/bot/main.js"), "start"]
       : how === "tsx"
-        ? [path.join(root, "bin/peerbot.js"), "start"]
+        ? [...flags, path.join(root, "bin/peerbot.js"), "start"]
         : ["-e", "process.stderr.write('peerbot started\\n'); setInterval(() => {}, 1e6)"];
   const child = spawn(process.execPath, args, {
     cwd: root,

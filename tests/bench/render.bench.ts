@@ -4,7 +4,8 @@
 //   plain string concatenation from the same loaded rows (also database load included);
 // - the diff of two 40,000-line configurations with 200 changed lines, beside GNU `diff -u`
 //   on the same files in the same run.
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +19,7 @@ import {
   type SessionContext,
 } from "../../core/render/index.js";
 import { createTestDatabase } from "../helpers/db.js";
+import { dbUrl } from "../helpers/pg.js";
 import { seedRenderData } from "./render-data.js";
 import { round, timeMedian, withRatio, type BenchResult } from "./result.js";
 
@@ -81,6 +83,12 @@ function neighbor(s: SessionContext, i: string): string {
   return o + `${i}}\n`;
 }
 
+/** The young-generation flag this process was started with, or a warning that it was not. */
+function semiSpaceFlag(): string {
+  const flag = process.execArgv.find((a) => a.startsWith("--max-semi-space-size"));
+  return flag ?? "no --max-semi-space-size: run it through `npm run bench`";
+}
+
 /** Two configurations of `lines` lines, the second with `changes` lines changed. */
 export function diffInput(lines = 40_000, changes = 200): { from: string; to: string } {
   const a: string[] = [];
@@ -114,7 +122,8 @@ export async function benchRender(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const db = await createTestDatabase("bench_render");
   try {
-    const box = SecretBox.fromString(newSecretKey());
+    const key = newSecretKey();
+    const box = SecretBox.fromString(key);
     const { routerId } = await seedRenderData(db, {
       sessions: 5000,
       ixps: 10,
@@ -152,6 +161,27 @@ export async function benchRender(): Promise<BenchResult[]> {
           `concatenation; CPU time of the render in this process: ${round(cpu, 1)} ms (median)`,
       }),
     );
+    // The same render in a process without --max-semi-space-size (V8's default young
+    // generation), to show what the flag the Dockerfile and bin/peerbot.js pass is worth.
+    const plain = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", path.join(import.meta.dirname, "render-child.ts")],
+      {
+        env: {
+          ...process.env,
+          NODE_OPTIONS: "",
+          PEERBOT_BENCH_DB: dbUrl(db.name),
+          PEERBOT_BENCH_ROUTER: String(routerId),
+          PEERBOT_BENCH_KEY: key,
+        },
+      },
+    );
+    results.push({
+      name: "render junos, as above, in a node process without --max-semi-space-size (V8's default)",
+      value: round(Number(plain.stdout.trim()), 1),
+      unit: "ms",
+      note: `this process runs with ${semiSpaceFlag()}, as peerbot's own processes do`,
+    });
     const load = await timeMedian(() => loadRenderContext(db, routerId, opts), 30, 5);
     const tmpl = await timeMedian(() => renderContext(ctx, { template: "junos", templatesDir: null }), 30, 5);
     const concat = await timeMedian(() => junosByConcat(ctx), 30, 5);
