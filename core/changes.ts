@@ -98,6 +98,12 @@ export interface PlanInput {
   effects: Effect[];
   /** Post the new change in this thread (a stale deploy's replacement). */
   supersedesId?: number;
+  /**
+   * A deploying change whose diff went stale: the new change replaces it in the same
+   * transaction (it ends `superseded` with this reason), so that no moment and no crash
+   * leaves it ended without its successor. It does not lock the router against this plan.
+   */
+  replaces?: { id: number; reason: string };
 }
 
 export type PlanResult = { kind: "change"; change: ChangeRow } | { kind: "nochange"; routerName: string };
@@ -133,7 +139,7 @@ async function currentConfig(s: ChangeServices, router: ChangeRow["router"], sum
  */
 export async function planChange(s: ChangeServices, input: PlanInput): Promise<PlanResult> {
   const router = await s.db.prisma.router.findUniqueOrThrow({ where: { id: input.routerId } });
-  await assertUnlocked(s, router.id, router.name);
+  await assertUnlocked(s, router.id, router.name, input.replaces?.id);
   const rendered = await render(s, router.id);
   let current: string;
   try {
@@ -155,9 +161,21 @@ export async function planChange(s: ChangeServices, input: PlanInput): Promise<P
     // Serialise planners of one router on its row.
     await tx.$queryRaw`select id from "Router" where id = ${router.id} for update`;
     const locked = await tx.changeRequest.findFirst({
-      where: { routerId: router.id, status: { in: [...LOCKING] } },
+      where: {
+        routerId: router.id,
+        status: { in: [...LOCKING] },
+        ...(input.replaces ? { id: { not: input.replaces.id } } : {}),
+      },
     });
     if (locked) throw lockedError(router.name, locked);
+    if (input.replaces) {
+      const ended = await tx.changeRequest.updateMany({
+        where: { id: input.replaces.id, status: "deploying" },
+        data: { status: "superseded", reason: input.replaces.reason },
+      });
+      // Another worker ended it meanwhile: its outcome stands, and nothing is planned.
+      if (ended.count === 0) throw new ReplacedElsewhere();
+    }
     const open = await tx.changeRequest.findMany({
       where: { routerId: router.id, status: { in: [...OPEN] } },
     });
@@ -195,6 +213,16 @@ export async function planChange(s: ChangeServices, input: PlanInput): Promise<P
     }
     return { change: created, superseded: open.map((c) => c.id) };
   });
+  if (input.replaces) {
+    await transitionAudit(
+      s,
+      null,
+      { id: input.replaces.id, routerId: router.id },
+      "superseded",
+      input.replaces.reason,
+    );
+    await refreshMessage(s, input.replaces.id);
+  }
   await transitionAudit(s, input.actor, change, "create", input.summary);
   for (const id of superseded) {
     await transitionAudit(s, input.actor, { id, routerId: router.id }, "supersede", `by #${change.id}`);
@@ -225,9 +253,21 @@ function lockedError(
   );
 }
 
-async function assertUnlocked(s: ChangeServices, routerId: number, routerName: string): Promise<void> {
+/** Thrown inside planChange's transaction when the change it replaces is no longer deploying. */
+class ReplacedElsewhere extends Error {}
+
+async function assertUnlocked(
+  s: ChangeServices,
+  routerId: number,
+  routerName: string,
+  except?: number,
+): Promise<void> {
   const locked = await s.db.prisma.changeRequest.findFirst({
-    where: { routerId, status: { in: [...LOCKING] } },
+    where: {
+      routerId,
+      status: { in: [...LOCKING] },
+      ...(except !== undefined ? { id: { not: except } } : {}),
+    },
   });
   if (locked) throw lockedError(routerName, locked);
 }
@@ -440,20 +480,23 @@ export async function deployChange(s: ChangeServices, id: number): Promise<Deplo
       toName: `${c.router.name} (peerbot)`,
     });
     if (d.diffSha256 !== c.diffSha256) {
-      await finish(
-        s,
-        c,
-        "superseded",
-        "stale: the configuration changed since this diff was approved; nothing was deployed",
-      );
-      const actor = actorOf(c);
-      const next = await planChange(s, {
-        routerId: c.routerId,
-        summary: c.summary,
-        actor,
-        effects: c.effects as unknown as Effect[],
-        supersedesId: c.id,
-      });
+      const reason = "stale: the configuration changed since this diff was approved; nothing was deployed";
+      let next: PlanResult;
+      try {
+        next = await planChange(s, {
+          routerId: c.routerId,
+          summary: c.summary,
+          actor: actorOf(c),
+          effects: c.effects as unknown as Effect[],
+          supersedesId: c.id,
+          replaces: { id: c.id, reason },
+        });
+      } catch (err) {
+        if (err instanceof ReplacedElsewhere) return "stale";
+        throw err;
+      }
+      // Nothing left to change: the router already runs what peerbot renders.
+      if (next.kind === "nochange") await finish(s, c, "superseded", `${reason}; the router already matches`);
       if (next.kind === "change" && s.notifier && c.messagePlatform) {
         const ref = await s.notifier.post(
           {
