@@ -1,13 +1,15 @@
 // Secrets at rest: AES-256-GCM with a 32-byte key from PEERBOT_SECRET_KEY.
 // Stored form: "v1:<iv base64>:<tag base64>:<ciphertext base64>".
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
 
 export class SecretBox {
-  private readonly key: Buffer;
+  // A KeyObject made once: passing the raw Buffer makes node import the key on every call
+  // (a render decrypts every session password).
+  private readonly key: KeyObject;
 
   constructor(key: Buffer) {
     if (key.length !== 32) throw new Error("the secret key must be 32 bytes");
-    this.key = key;
+    this.key = createSecretKey(key);
   }
 
   /** Accepts 64 hex characters or base64 of 32 bytes. */

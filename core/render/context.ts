@@ -680,7 +680,10 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   }
   // Each level's list, sorted once per owner and interned by content, so that owners with the
   // same policies share one array (and one small id, which keys the merge cache below).
-  const levelCache = new Map<number, PolicyContext[] | CommunityContext[]>();
+  // Caches are one Map per link kind, keyed by the owner's id: small integers hash much
+  // faster than the kind * 2^32 + owner doubles they replace (15,000 lookups per 5,000 sessions).
+  const perKind = <V>(): Map<number, V>[] => Array.from({ length: 15 }, () => new Map<number, V>());
+  const levelCache = perKind<PolicyContext[] | CommunityContext[]>();
   const interned = new Map<string, PolicyContext[] | CommunityContext[]>();
   const listIds = new Map<object, number>([
     [EMPTY_POLICIES, 0],
@@ -697,8 +700,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   const policyLevel = (kind: number, owner: number): PolicyContext[] => {
     const ids = links[kind]!.get(owner);
     if (!ids) return EMPTY_POLICIES;
-    const ck = kind * 0x100000000 + owner;
-    let out = levelCache.get(ck) as PolicyContext[] | undefined;
+    let out = levelCache[kind]!.get(owner) as PolicyContext[] | undefined;
     if (!out) {
       out = [];
       for (const id of ids) {
@@ -706,15 +708,14 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
         if (p) out.push(p);
       }
       out = internList("p", out.sort(byWeightThenSlug));
-      levelCache.set(ck, out);
+      levelCache[kind]!.set(owner, out);
     }
     return out;
   };
   const communityLevel = (kind: number, owner: number): CommunityContext[] => {
     const ids = links[kind]!.get(owner);
     if (!ids) return EMPTY_COMMUNITIES;
-    const ck = kind * 0x100000000 + owner;
-    let out = levelCache.get(ck) as CommunityContext[] | undefined;
+    let out = levelCache[kind]!.get(owner) as CommunityContext[] | undefined;
     if (!out) {
       out = [];
       for (const id of ids) {
@@ -722,7 +723,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
         if (c) out.push(c);
       }
       out = internList("c", out.sort(bySlug));
-      levelCache.set(ck, out);
+      levelCache[kind]!.set(owner, out);
     }
     return out;
   };
@@ -863,25 +864,25 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   }
   type Levels = [PolicyContext[], PolicyContext[], CommunityContext[]];
   // Sessions whose three levels are the same lists share one merge.
-  const resolvedCache = new Map<number | string, Resolved>();
+  const resolvedCache = new Map<number, Map<number, Resolved>>();
+  const resolvedWide = new Map<string, Resolved>();
   const idOf = (l: object): number => listIds.get(l)!;
   const EMPTY_LEVELS: Levels = [EMPTY_POLICIES, EMPTY_POLICIES, EMPTY_COMMUNITIES];
-  const levelsCache = new Map<number, Levels>();
+  const levelsCache = perKind<Levels>();
   /** The three lists an owner contributes, from link kinds (import, export, community). */
   const levelsOf = (imp: number, exp: number, comm: number, owner: number): Levels => {
-    const ck = imp * 0x100000000 + owner;
-    let l = levelsCache.get(ck);
+    let l = levelsCache[imp]!.get(owner);
     if (!l) {
       l =
         links[imp]!.has(owner) || links[exp]!.has(owner) || links[comm]!.has(owner)
           ? [policyLevel(imp, owner), policyLevel(exp, owner), communityLevel(comm, owner)]
           : EMPTY_LEVELS;
-      levelsCache.set(ck, l);
+      levelsCache[imp]!.set(owner, l);
     }
     return l;
   };
   // A small number per distinct (import, export, communities) triple, so that the merge cache
-  // is keyed by one number (no string built per session).
+  // is keyed by numbers (no string built per session).
   const levelIds = new Map<Levels, number>([[EMPTY_LEVELS, 0]]);
   const tripleIds = new Map<string, number>();
   const levelId = (l: Levels): number => {
@@ -898,12 +899,18 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     const a = levelId(own);
     const b = levelId(as);
     const c = levelId(parent);
-    // Three 16-bit ids and the family fit a safe integer; beyond that, a string.
-    const key =
-      a < 0x10000 && b < 0x10000 && c < 0x10000
-        ? (family === 4 ? 0 : 0x1000000000000) + a * 0x100000000 + b * 0x10000 + c
-        : `${family}|${a}|${b}|${c}`;
-    const hit = resolvedCache.get(key);
+    // Two small-integer keys (own level and family; AS and parent levels) while the ids fit
+    // 15 bits, which they do up to 32,767 distinct levels; beyond that, a string.
+    let inner: Map<number, Resolved> | undefined;
+    const small = b < 0x8000 && c < 0x8000 && a < 0x20000000;
+    const key2 = b * 0x8000 + c;
+    const wide = small ? "" : `${family}|${a}|${b}|${c}`;
+    if (small) {
+      const key1 = a * 2 + (family === 4 ? 0 : 1);
+      inner = resolvedCache.get(key1);
+      if (!inner) resolvedCache.set(key1, (inner = new Map()));
+    }
+    const hit = inner ? inner.get(key2) : resolvedWide.get(wide);
     if (hit) return hit;
     const importPolicies = merge(own[0], as[0], parent[0], family === 4 ? fitsImport4 : fitsImport6);
     const exportPolicies = merge(own[1], as[1], parent[1], family === 4 ? fitsExport4 : fitsExport6);
@@ -916,7 +923,8 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
       importChain: chainFor("import", importPolicies, communities),
       exportChain: chainFor("export", exportPolicies, sent.length ? sent : EMPTY_COMMUNITIES),
     };
-    resolvedCache.set(key, r);
+    if (inner) inner.set(key2, r);
+    else resolvedWide.set(wide, r);
     return r;
   };
   const descriptions = new Map<number, string>();

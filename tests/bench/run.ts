@@ -1,6 +1,9 @@
-// `npm run bench [-- name-filter]`: runs every benchmark, prints a table and writes the same
-// figures to bench-results.json. Each issue adds its module to SUITES.
+// `npm run bench [-- name-filter]`: runs every benchmark, each suite in a fresh node process,
+// prints a table and writes the same figures to bench-results.json. Each issue adds its
+// module to SUITES.
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import setup from "../global-setup.js";
 import type { BenchResult } from "./result.js";
 
@@ -21,15 +24,47 @@ function verdict(r: BenchResult): string {
   return okValue && okRatio ? "ok" : "MISSED";
 }
 
+/**
+ * Runs one suite in a process of its own (same node flags), so that no suite is measured on
+ * a heap an earlier one grew: a render after the PeeringDB suite took 108 ms instead of 90.
+ */
+async function runSuite(name: string): Promise<BenchResult[]> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), "--suite", name],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const at = out.lastIndexOf(MARKER);
+  if (code !== 0 || at < 0) throw new Error(`the ${name} benchmarks failed (exit ${code})`);
+  process.stdout.write(out.slice(0, at));
+  return JSON.parse(out.slice(at + MARKER.length)) as BenchResult[];
+}
+
+/** Precedes a child's results on its stdout (whatever else a suite prints comes before). */
+const MARKER = "\n@@peerbot-bench-results@@\n";
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "--suite") {
+    // The child: one suite, its results as JSON on stdout.
+    await setup();
+    const suite = SUITES.find((s) => s.name === process.argv[3]);
+    if (!suite) throw new Error(`no benchmark suite ${process.argv[3]}`);
+    const out = await (await suite.load())();
+    process.stdout.write(MARKER + JSON.stringify(out));
+    process.exit(0);
+  }
   const filter = process.argv[2];
   await setup();
   const results: (BenchResult & { suite: string; verdict: string })[] = [];
   for (const s of SUITES) {
     if (filter && !s.name.includes(filter)) continue;
     process.stderr.write(`bench: ${s.name}…\n`);
-    const fn = await s.load();
-    for (const r of await fn()) results.push({ suite: s.name, ...r, verdict: verdict(r) });
+    for (const r of await runSuite(s.name)) results.push({ suite: s.name, ...r, verdict: verdict(r) });
   }
   const rows = results.map((r) => [
     r.suite,
