@@ -939,6 +939,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
 
   // Groups.
   const groups = new Map<string, GroupContext>();
+  const ixpGroups = new Map<number, GroupContext>();
   const groupFor = (
     key: string,
     kind: "ixp" | "direct",
@@ -1011,17 +1012,23 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
       levelsOf(AS_IMPORT, AS_EXPORT, AS_COMM, s.asId),
       levelsOf(IXP_IMPORT, IXP_EXPORT, IXP_COMM, ixp.id),
     );
-    const group = groupFor(
-      `ixp:${ixp.id}:${rs ? 1 : 0}:${family}`,
-      "ixp",
-      rs,
-      ixp.slug,
-      family,
-      ixp.name,
-      ixp,
-      null,
-      ixp.localAsn,
-    );
+    // The group by a small-integer key first: no key string built per session.
+    const gk = ixp.id * 4 + (rs ? 2 : 0) + (family === 6 ? 1 : 0);
+    let group = ixpGroups.get(gk);
+    if (!group) {
+      group = groupFor(
+        `ixp:${ixp.id}:${rs ? 1 : 0}:${family}`,
+        "ixp",
+        rs,
+        ixp.slug,
+        family,
+        ixp.name,
+        ixp,
+        null,
+        ixp.localAsn,
+      );
+      ixpGroups.set(gk, group);
+    }
     const session: SessionContext = {
       id: s.id,
       kind: "ixp",

@@ -184,7 +184,9 @@ const AS_SET =
 
 /** The valid AS-SET names in a PeeringDB irr_as_set value (which may list several). */
 export function asSets(value: unknown): string[] {
-  if (typeof value !== "string") return [];
+  if (typeof value !== "string" || value === "") return [];
+  // Most networks name one AS-SET: no split needed.
+  if (value.length <= 128 && AS_SET.test(value)) return [value];
   return value.split(/[\s,;]+/).filter((s) => s.length > 0 && s.length <= 128 && AS_SET.test(s));
 }
 
