@@ -697,36 +697,33 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     listIds.set(list, listIds.size);
     return list;
   };
-  const policyLevel = (kind: number, owner: number): PolicyContext[] => {
+  /** The targets one owner links to with one link kind, validated, sorted and interned. */
+  const level = <T extends { id: number }>(
+    kind: number,
+    owner: number,
+    empty: T[],
+    use: (id: number) => T | undefined,
+    tag: string,
+    order: (a: T, b: T) => number,
+  ): T[] => {
     const ids = links[kind]!.get(owner);
-    if (!ids) return EMPTY_POLICIES;
-    let out = levelCache[kind]!.get(owner) as PolicyContext[] | undefined;
+    if (!ids) return empty;
+    let out = levelCache[kind]!.get(owner) as T[] | undefined;
     if (!out) {
       out = [];
       for (const id of ids) {
-        const p = usePolicy(id);
-        if (p) out.push(p);
+        const x = use(id);
+        if (x) out.push(x);
       }
-      out = internList("p", out.sort(byWeightThenSlug));
-      levelCache[kind]!.set(owner, out);
+      out = internList(tag, out.sort(order));
+      levelCache[kind]!.set(owner, out as unknown as PolicyContext[] | CommunityContext[]);
     }
     return out;
   };
-  const communityLevel = (kind: number, owner: number): CommunityContext[] => {
-    const ids = links[kind]!.get(owner);
-    if (!ids) return EMPTY_COMMUNITIES;
-    let out = levelCache[kind]!.get(owner) as CommunityContext[] | undefined;
-    if (!out) {
-      out = [];
-      for (const id of ids) {
-        const c = useCommunity(id);
-        if (c) out.push(c);
-      }
-      out = internList("c", out.sort(bySlug));
-      levelCache[kind]!.set(owner, out);
-    }
-    return out;
-  };
+  const policyLevel = (kind: number, owner: number): PolicyContext[] =>
+    level(kind, owner, EMPTY_POLICIES, usePolicy, "p", byWeightThenSlug);
+  const communityLevel = (kind: number, owner: number): CommunityContext[] =>
+    level(kind, owner, EMPTY_COMMUNITIES, useCommunity, "c", bySlug);
 
   // IXPs and connections.
   const ixps = new Map<number, IxpContext>();

@@ -232,7 +232,7 @@ export class Bird2Driver extends UnixDaemonDriver {
     return this.opts.mainConfig ? `configure check ${birdString(this.opts.mainConfig)}` : "configure check";
   }
 
-  protected async doLoad(config: string): Promise<void> {
+  protected async doLoadCandidate(config: string): Promise<void> {
     if (this.state === "pending") {
       throw new DriverError(`cannot load a candidate on ${this.label}: a commit awaits its confirm`);
     }
@@ -353,7 +353,7 @@ export class Bird2Driver extends UnixDaemonDriver {
     this.candidate = null;
   }
 
-  protected async doNeighbors(): Promise<BgpNeighbor[]> {
+  protected async doGetBgpNeighbors(): Promise<BgpNeighbor[]> {
     const bin = [this.opts.birdc ?? "birdc"];
     if (this.opts.socket) bin.push("-s", this.opts.socket);
     const b = bin.map(shq).join(" ");

@@ -140,10 +140,6 @@ export class EosDriver extends CliDriverBase {
   }
 
   protected async doConfirm(): Promise<void> {
-    if (this.state === "confirmed") return;
-    if (this.state === "reverted") throw this.rolledBackByRouter();
-    this.requireState(["pending"], "confirm");
-    if (this.confirmTimerExpired()) throw this.rolledBackByRouter();
     await this.leaveSession();
     const out = await this.run(`configure session ${this.sessionName} commit`, this.commitTimeoutMs);
     if (EOS_ERROR.test(out)) {

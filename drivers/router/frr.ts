@@ -267,7 +267,7 @@ export class FrrDriver extends UnixDaemonDriver {
     return this.host.check(command, what);
   }
 
-  protected async doLoad(config: string): Promise<void> {
+  protected async doLoadCandidate(config: string): Promise<void> {
     if (this.state === "pending") {
       throw new DriverError(`cannot load a candidate on ${this.label}: a commit awaits its confirm`);
     }
@@ -504,7 +504,7 @@ export class FrrDriver extends UnixDaemonDriver {
     }
   }
 
-  protected async doNeighbors(): Promise<BgpNeighbor[]> {
+  protected async doGetBgpNeighbors(): Promise<BgpNeighbor[]> {
     const out = await this.vtysh("show bgp neighbors json");
     try {
       return parseFrrNeighbors(out);

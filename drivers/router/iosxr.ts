@@ -156,10 +156,6 @@ export class IosXrDriver extends CliDriverBase {
   }
 
   protected async doConfirm(): Promise<void> {
-    if (this.state === "confirmed") return;
-    if (this.state === "reverted") throw this.rolledBackByRouter();
-    this.requireState(["pending"], "confirm");
-    if (this.confirmTimerExpired()) throw this.rolledBackByRouter();
     const res = await this.session.run("commit", {
       expect: [PROCEED_QUESTION],
       timeoutMs: this.commitTimeoutMs,

@@ -190,10 +190,6 @@ export class JunosDriver extends CliDriverBase {
   }
 
   protected async doConfirm(): Promise<void> {
-    if (this.state === "confirmed") return;
-    if (this.state === "reverted") throw this.rolledBackByRouter();
-    this.requireState(["pending"], "confirm");
-    if (this.confirmTimerExpired()) throw this.rolledBackByRouter();
     if (!(await this.confirmedCommitPending())) {
       throw this.rolledBackByRouter("show system commit no longer lists the confirmed commit");
     }

@@ -12,9 +12,8 @@ import type { SshConnection, ExecOptions, ExecResult, SshTarget, SshTimeouts } f
 import { resolveTimeouts, targetLabel } from "../ssh/connection.js";
 import { DriverError, Redactor } from "../ssh/errors.js";
 import type { SshLease, SshPool } from "../ssh/pool.js";
-import type { BgpNeighbor, CommitResult, RouterDriver } from "../../core/ports.js";
 import { diffConfigs } from "../../core/diff.js";
-import type { DeployState } from "../ssh/cli-driver.js";
+import { SerialDriver } from "../ssh/serial-driver.js";
 
 /** Quotes a word for the POSIX shell: 'it'\''s'. */
 export function shq(word: string): string {
@@ -219,16 +218,14 @@ export interface UnixDriverOptions {
 
 /**
  * The RouterDriver shape shared by the BIRD 2 and FRR drivers: one UnixHost, and every
- * operation run one at a time (a poll never interleaves with a deploy step).
+ * operation run one at a time (SerialDriver: a poll never interleaves with a deploy step).
  */
-export abstract class UnixDaemonDriver implements RouterDriver {
+export abstract class UnixDaemonDriver extends SerialDriver {
   protected readonly host: UnixHost;
-  protected readonly now: () => number;
-  protected state: DeployState = "idle";
   protected candidate: string | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
 
   protected constructor(opts: UnixDriverOptions) {
+    super(opts.now);
     this.host = new UnixHost({
       pool: opts.pool,
       target: opts.target,
@@ -236,11 +233,6 @@ export abstract class UnixDaemonDriver implements RouterDriver {
       redact: opts.redact,
       sudo: opts.sudo,
     });
-    this.now = opts.now ?? Date.now;
-  }
-
-  get deployState(): DeployState {
-    return this.state;
   }
 
   protected get label(): string {
@@ -249,55 +241,24 @@ export abstract class UnixDaemonDriver implements RouterDriver {
 
   /** The configuration the daemon runs for the owned part. */
   protected abstract running(): Promise<{ config: string }>;
-  protected abstract doLoad(config: string): Promise<void>;
-  protected abstract doCommit(seconds: number): Promise<CommitResult>;
-  protected abstract doConfirm(): Promise<void>;
-  protected abstract doRollback(): Promise<void>;
-  protected abstract doNeighbors(): Promise<BgpNeighbor[]>;
   /** Masks what the daemon's own syntax can carry beyond the host's redaction. */
   protected redactDiff(text: string): string {
     return text;
   }
 
-  getConfig(): Promise<string> {
-    return this.serial(async () => (await this.running()).config);
+  protected async doGetConfig(): Promise<string> {
+    return (await this.running()).config;
   }
-  loadCandidate(config: string): Promise<void> {
-    return this.serial(() => this.doLoad(config));
+  protected async doCompare(): Promise<string> {
+    if (this.candidate === null) return "";
+    const now = await this.running();
+    return this.redactDiff(
+      this.host.redact(
+        diffConfigs(now.config, this.candidate, { fromName: "running", toName: "candidate" }).diff,
+      ),
+    );
   }
-  compare(): Promise<string> {
-    return this.serial(async () => {
-      if (this.candidate === null) return "";
-      const now = await this.running();
-      return this.redactDiff(
-        this.host.redact(
-          diffConfigs(now.config, this.candidate, { fromName: "running", toName: "candidate" }).diff,
-        ),
-      );
-    });
-  }
-  commit(confirmSeconds: number): Promise<CommitResult> {
-    if (!Number.isFinite(confirmSeconds) || confirmSeconds <= 0) {
-      return Promise.reject(new DriverError(`a commit needs a positive confirm time, not ${confirmSeconds}`));
-    }
-    return this.serial(() => this.doCommit(Math.ceil(confirmSeconds)));
-  }
-  confirm(): Promise<void> {
-    return this.serial(() => this.doConfirm());
-  }
-  rollback(): Promise<void> {
-    return this.serial(() => this.doRollback());
-  }
-  getBgpNeighbors(): Promise<BgpNeighbor[]> {
-    return this.serial(() => this.doNeighbors());
-  }
-  close(): Promise<void> {
-    return this.serial(() => this.host.close());
-  }
-
-  protected serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+  protected doClose(): Promise<void> {
+    return this.host.close();
   }
 }

@@ -1,10 +1,11 @@
 // Shared pieces of the CLI router drivers (Junos, IOS-XR, EOS): options, the deploy state
 // machine, the confirm deadline, error helpers, and small parsing helpers for BGP state.
-import type { BgpNeighbor, BgpNeighborState, CommitResult, RouterDriver } from "../../core/ports.js";
+import type { BgpNeighborState } from "../../core/ports.js";
 import { CliRouterSession } from "./cli-session.js";
 import type { SshTarget, SshTimeouts } from "./connection.js";
 import { DriverError } from "./errors.js";
 import type { SshPool } from "./pool.js";
+import { SerialDriver, type DeployState } from "./serial-driver.js";
 import type { PromptSpec } from "./shell.js";
 
 export interface CliDriverOptions {
@@ -21,20 +22,13 @@ export interface CliDriverOptions {
   now?: () => number;
 }
 
-/**
- * idle: nothing staged. editing: a candidate is staged in a configuration session.
- * pending: committed with a confirm timer that is running. confirmed: the last commit is
- * permanent. reverted: the router undid the commit by itself (the timer expired); a rollback
- * then has nothing left to do, and must not undo the router's own rollback.
- */
-export type DeployState = "idle" | "editing" | "pending" | "confirmed" | "reverted";
+export type { DeployState };
 
-export abstract class CliDriverBase implements RouterDriver {
+/** The CLI drivers (Junos, IOS-XR, EOS): one CliRouterSession, a confirm deadline on our clock. */
+export abstract class CliDriverBase extends SerialDriver {
   protected readonly session: CliRouterSession;
-  protected state: DeployState = "idle";
   /** When the router will undo the pending commit by itself (our clock, conservative). */
   protected confirmDeadline = 0;
-  protected readonly now: () => number;
   protected readonly commitTimeoutMs: number;
 
   protected constructor(
@@ -42,6 +36,7 @@ export abstract class CliDriverBase implements RouterDriver {
     prompt: PromptSpec,
     init: string[],
   ) {
+    super(opts.now);
     this.session = new CliRouterSession({
       pool: opts.pool,
       target: opts.target,
@@ -50,64 +45,26 @@ export abstract class CliDriverBase implements RouterDriver {
       timeouts: opts.timeouts,
       redact: opts.redact,
     });
-    this.now = opts.now ?? Date.now;
     this.commitTimeoutMs = opts.commitTimeoutMs ?? 300_000;
-  }
-
-  /** Where the deploy stands on this router, as this driver knows it. */
-  get deployState(): DeployState {
-    return this.state;
   }
 
   protected get label(): string {
     return this.session.label;
   }
 
-  // The RouterDriver operations run one at a time per driver: a poll must not type into
-  // the middle of a `load terminal`, nor a rollback overtake a commit.
-  getConfig(): Promise<string> {
-    return this.serial(() => this.doGetConfig());
-  }
-  loadCandidate(config: string): Promise<void> {
-    return this.serial(() => this.doLoadCandidate(config));
-  }
-  compare(): Promise<string> {
-    return this.serial(() => this.doCompare());
-  }
-  commit(confirmSeconds: number): Promise<CommitResult> {
-    if (!Number.isFinite(confirmSeconds) || confirmSeconds <= 0) {
-      return Promise.reject(new DriverError(`a commit needs a positive confirm time, not ${confirmSeconds}`));
-    }
-    return this.serial(() => this.doCommit(confirmSeconds));
-  }
-  confirm(): Promise<void> {
-    return this.serial(() => this.doConfirm());
-  }
-  rollback(): Promise<void> {
-    return this.serial(() => this.doRollback());
-  }
-  getBgpNeighbors(): Promise<BgpNeighbor[]> {
-    return this.serial(() => this.doGetBgpNeighbors());
-  }
-  close(): Promise<void> {
-    return this.serial(() => this.doClose());
-  }
-
-  protected abstract doGetConfig(): Promise<string>;
-  protected abstract doLoadCandidate(config: string): Promise<void>;
-  protected abstract doCompare(): Promise<string>;
-  protected abstract doCommit(confirmSeconds: number): Promise<CommitResult>;
-  protected abstract doConfirm(): Promise<void>;
-  protected abstract doRollback(): Promise<void>;
-  protected abstract doGetBgpNeighbors(): Promise<BgpNeighbor[]>;
-  protected abstract doClose(): Promise<void>;
-
-  private queue: Promise<unknown> = Promise.resolve();
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+  /**
+   * Confirming twice is harmless; after the router undid the commit by itself (or our clock
+   * says it has), confirm says so instead of committing anything. Only a pending commit
+   * within its timer reaches doConfirm.
+   */
+  override confirm(): Promise<void> {
+    return this.serial(async () => {
+      if (this.state === "confirmed") return;
+      if (this.state === "reverted") throw this.rolledBackByRouter();
+      this.requireState(["pending"], "confirm");
+      if (this.confirmTimerExpired()) throw this.rolledBackByRouter();
+      await this.doConfirm();
+    });
   }
 
   protected redact(text: string): string {
