@@ -1,12 +1,11 @@
 import { z } from "zod";
-import { parseAsn } from "../core/asn.js";
-import { findRouterByName, listRouters } from "../core/inventory.js";
-import { resolveIxp } from "../core/ixp.js";
+import { listRouters } from "../core/inventory.js";
 import type { Button } from "../core/reply.js";
 import { listSessions, type SessionFilter } from "../core/sessions.js";
 import { pageArg, statusArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand } from "./registry.js";
+import { resolveSessionScope } from "./scope.js";
 
 const usage = "sessions [AS|IXP|router] [status:<status>] [page:<n>]";
 
@@ -25,27 +24,11 @@ export const sessionsCommand = defineCommand({
   }),
   async handler({ target, status, page }, ctx) {
     const { db } = ctx.services;
-    const filter: SessionFilter = { status };
-    let scope = "all sessions";
-    if (target) {
-      const asn = parseAsn(target);
-      const router = asn === null ? await findRouterByName(db, target) : null;
-      if (asn !== null) {
-        filter.asn = asn;
-        scope = `AS${asn}`;
-      } else if (router) {
-        filter.routerId = router.id;
-        scope = `router ${router.name}`;
-        ctx.objects.push(`router:${router.id}`);
-      } else {
-        const rerun = (slug: string) =>
-          ["sessions", quoteWord(slug), status ? `status:${status}` : ""].filter(Boolean).join(" ");
-        const ixp = await resolveIxp(db, target, rerun, usage);
-        filter.ixpId = ixp.id;
-        scope = ixp.name;
-        ctx.objects.push(`ixp:${ixp.id}`);
-      }
-    }
+    const rerun = (slug: string) =>
+      ["sessions", quoteWord(slug), status ? `status:${status}` : ""].filter(Boolean).join(" ");
+    const where = await resolveSessionScope(db, target, ctx, rerun, usage);
+    const filter: SessionFilter = { status, asn: where.asn, routerId: where.routerId, ixpId: where.ixpId };
+    const scope = where.label;
     const res = await listSessions(db, filter, page);
     if (res.total === 0) {
       return { kind: "info", text: `No ${status ? `${status} ` : ""}sessions for ${scope}.` };

@@ -1,22 +1,11 @@
 import { z } from "zod";
-import { parseAsn } from "../core/asn.js";
-import { findRouterByName } from "../core/inventory.js";
-import { resolveIxp } from "../core/ixp.js";
-import { formatTime, prefixCounts, sessionStatus, type StatusFilter } from "../core/polling.js";
+import { bgpStateName, formatTime, prefixCounts, sessionStatus, type StatusFilter } from "../core/polling.js";
 import { pageArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand } from "./registry.js";
+import { resolveSessionScope } from "./scope.js";
 
 const usage = "status [router|IXP|AS] [page:<n>]";
-
-const STATE: Record<string, string> = {
-  idle: "Idle",
-  connect: "Connect",
-  active: "Active",
-  opensent: "OpenSent",
-  openconfirm: "OpenConfirm",
-  established: "Established",
-};
 
 export const statusCommand = defineCommand({
   name: "status",
@@ -31,25 +20,10 @@ export const statusCommand = defineCommand({
   }),
   async handler({ target, page }, ctx) {
     const { db } = ctx.services;
-    const filter: StatusFilter = {};
-    let scope = "all sessions";
-    if (target) {
-      const asn = parseAsn(target);
-      const router = asn === null ? await findRouterByName(db, target) : null;
-      if (asn !== null) {
-        filter.asn = asn;
-        scope = `AS${asn}`;
-      } else if (router) {
-        filter.routerId = router.id;
-        scope = `router ${router.name}${router.pollSessionState ? "" : " (not polled: poll session state is off)"}`;
-        ctx.objects.push(`router:${router.id}`);
-      } else {
-        const ixp = await resolveIxp(db, target, (slug) => `status ${quoteWord(slug)}`, usage);
-        filter.ixpId = ixp.id;
-        scope = ixp.name;
-        ctx.objects.push(`ixp:${ixp.id}`);
-      }
-    }
+    const where = await resolveSessionScope(db, target, ctx, (slug) => `status ${quoteWord(slug)}`, usage);
+    const filter: StatusFilter = { asn: where.asn, routerId: where.routerId, ixpId: where.ixpId };
+    const notPolled = where.router && !where.router.pollSessionState;
+    const scope = `${where.label}${notPolled ? " (not polled: poll session state is off)" : ""}`;
     const res = await sessionStatus(db, filter, page);
     if (res.total === 0) return { kind: "info", text: `No sessions for ${scope}.` };
     const base = ["status", target ? quoteWord(target) : ""].filter(Boolean).join(" ");
@@ -88,7 +62,7 @@ export const statusCommand = defineCommand({
           r.router,
           r.ip,
           r.status,
-          r.polledAt ? (r.bgpState ? (STATE[r.bgpState] ?? r.bgpState) : "not on router") : "",
+          r.polledAt ? (r.bgpState ? bgpStateName(r.bgpState) : "not on router") : "",
           prefixCounts(r),
           formatTime(r.lastEstablishedAt),
           formatTime(r.polledAt),

@@ -115,17 +115,22 @@ function ago(ms: number): string {
   return h < 48 ? `${h} h` : `${Math.round(h / 24)} days`;
 }
 
+const STATE_NAMES: Record<BgpNeighborState, string> = {
+  idle: "Idle",
+  connect: "Connect",
+  active: "Active",
+  opensent: "OpenSent",
+  openconfirm: "OpenConfirm",
+  established: "Established",
+};
+
+/** A BGP state as routers print it: "OpenConfirm", "Established". */
+export function bgpStateName(s: string): string {
+  return STATE_NAMES[s as BgpNeighborState] ?? s;
+}
+
 const stateName = (s: BgpNeighborState | null) =>
-  s === null
-    ? "not configured on the router"
-    : ({
-        idle: "Idle",
-        connect: "Connect",
-        active: "Active",
-        opensent: "OpenSent",
-        openconfirm: "OpenConfirm",
-        established: "Established",
-      }[s] ?? s);
+  s === null ? "not configured on the router" : bgpStateName(s);
 
 function sessionButtons(asn: string): Button[] {
   return [
