@@ -1,26 +1,15 @@
 // Every command is declared once: name, aliases, summary, examples, argument grammar and
 // zod schema, the role it needs, and a handler that calls core/ and returns a Reply.
 import type { z } from "zod";
-import type { Config, Role } from "../core/config.js";
-import type { SecretBox } from "../core/crypto.js";
-import type { Database } from "../core/db.js";
-import type { Logger } from "../core/log.js";
-import type { Clock, DriverFactory, JobQueue, MessageRef, Notifier } from "../core/ports.js";
+import type { ChangeServices } from "../core/changes.js";
+import type { Role } from "../core/config.js";
+import type { MessageRef } from "../core/ports.js";
 import type { Reply } from "../core/reply.js";
 import type { Actor } from "../core/roles.js";
 import type { ArgSpec } from "./grammar.js";
 
-/** What a running peerbot hands to every command and job. */
-export interface Services {
-  db: Database;
-  config: Config;
-  clock: Clock;
-  jobs: JobQueue;
-  notifier?: Notifier;
-  secrets?: SecretBox;
-  log: Logger;
-  /** Makes the driver that talks to a router. */
-  drivers: DriverFactory;
+/** What a running peerbot hands to every command and job: what core needs, and more. */
+export interface Services extends ChangeServices {
   /** Told where a reply was posted, so a job can update that message later (see Reply.track). */
   messages?: { posted(reply: Reply, ref: MessageRef): Promise<void> };
 }

@@ -6,7 +6,7 @@
 import type { Job, Queue } from "bullmq";
 import type { Database } from "../core/db.js";
 import type { Logger } from "../core/log.js";
-import { SyncBusyError, runSync, type SyncReport } from "../core/peeringdb/sync.js";
+import { SyncBusyError, runSync, type SyncReport, type TypeSyncResult } from "../core/peeringdb/sync.js";
 import type { PdbType, PeeringDbSource } from "../core/peeringdb/types.js";
 import type { JobContext, RunnableQueue } from "./queue.js";
 
@@ -35,17 +35,13 @@ export interface PeeringdbSyncResult {
   ok: boolean;
   skipped?: string;
   durationMs: number;
-  types: {
-    type: PdbType;
-    mode: "full" | "incremental";
-    ok: boolean;
-    fetched: number;
-    upserted: number;
-    deleted: number;
+  /** Each type's result, with the skipped records counted instead of listed. */
+  types: (Pick<
+    TypeSyncResult,
+    "type" | "mode" | "ok" | "fetched" | "upserted" | "deleted" | "rows" | "error"
+  > & {
     skipped: number;
-    rows: number;
-    error?: string;
-  }[];
+  })[];
   linked?: SyncReport["linked"];
 }
 
