@@ -601,11 +601,9 @@ async function finish(
     data: { status, reason, ...(status === "deployed" ? { deployedAt: s.clock.now() } : {}) },
   });
   if (n.count === 0) return;
+  // A deployed change keeps its effects; a superseded one's live on in its successor.
   if (status !== "deployed" && status !== "superseded")
     await revertEffects(s.db, c.effects as unknown as Effect[]);
-  if (status === "superseded") {
-    // Its effects live on in the change that replaces it.
-  }
   await transitionAudit(s, null, c, status === "rolled_back" ? "rollback" : status, reason);
   await refreshMessage(s, c.id);
 }
