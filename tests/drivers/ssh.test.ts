@@ -18,11 +18,12 @@ import { normalizeTerminalText, stripEcho } from "../../drivers/ssh/shell.js";
 import { targetFromRouter } from "../../drivers/ssh/target.js";
 import { makeNeighbors } from "../fakes/cli-ssh-base.js";
 import { JunosFake } from "../fakes/junos-ssh.js";
+import { ed25519KeyPair } from "../fakes/ssh-keys.js";
 
 const PASSWORD = "Corr3ct-Horse-Battery";
 const PASSPHRASE = "key-passphrase-77";
-const clientKey = ssh2.utils.generateKeyPairSync("ed25519");
-const lockedKey = ssh2.utils.generateKeyPairSync("ed25519", {
+const clientKey = ed25519KeyPair();
+const lockedKey = ed25519KeyPair({
   passphrase: PASSPHRASE,
   cipher: "aes256-ctr",
   rounds: 8,
@@ -337,7 +338,7 @@ describe("SSH transport", () => {
 
 describe("redaction", () => {
   it("masks exact secrets, PEM keys and their lines", () => {
-    const key = ssh2.utils.generateKeyPairSync("ed25519").private;
+    const key = ed25519KeyPair().private;
     const r = new Redactor(["hunter2-secret", key]);
     const line = key.split("\n")[1]!;
     const out = r.redact(`pw hunter2-secret then ${line} and\n${key}`);

@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import ssh2 from "ssh2";
 import type { AuthContext, Connection, ParsedKey, ServerChannel, SFTPWrapper } from "ssh2";
+import { ed25519KeyPair } from "./ssh-keys.js";
 
 const { Server, utils } = ssh2;
 
@@ -137,7 +138,7 @@ export abstract class FakeCliServer {
     this.hostname = opts.hostname ?? "router";
     this.msPerSecond = opts.msPerSecond ?? 1000;
     this.users = opts.users;
-    this.hostKey = opts.hostKey ?? utils.generateKeyPairSync("ed25519").private;
+    this.hostKey = opts.hostKey ?? ed25519KeyPair().private;
     const parsed = utils.parseKey(this.hostKey);
     if (parsed instanceof Error) throw parsed;
     const key = Array.isArray(parsed) ? parsed[0]! : parsed;
