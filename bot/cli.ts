@@ -38,8 +38,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
         },
       });
       let stopPolling = () => {};
+      let reconciler: { stop(): void; tick(): Promise<void> } | undefined;
       try {
         await registerWorkers(rt);
+        reconciler = await startReconciling(rt);
         if (!rt.services.config.REDIS_URL) {
           // Without Redis there is no shared schedule: poll from this process while it runs.
           const { startPollTicker } = await import("../jobs/poll-sessions.js");
@@ -56,10 +58,12 @@ const SUBCOMMANDS: Record<string, Sub> = {
         ];
         await runConsole(session, { input: process.stdin, output: process.stdout, interactive }, banner);
         stopPolling();
+        reconciler.stop();
         await rt.queue.drain();
         return 0;
       } finally {
         stopPolling();
+        reconciler?.stop();
         await rt.close();
       }
     },
@@ -74,9 +78,11 @@ const SUBCOMMANDS: Record<string, Sub> = {
       await registerWorkers(rt);
       await rt.queue.start();
       await scheduleJobs(rt);
+      const reconciler = await startReconciling(rt);
       const stop = await startPlatforms(rt, router);
       process.stderr.write("peerbot started\n");
       await waitForSignal();
+      reconciler.stop();
       await stop();
       await rt.close();
       return 0;
@@ -99,8 +105,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
       await registerWorkers(rt);
       await rt.queue.start();
       await scheduleJobs(rt);
+      const reconciler = await startReconciling(rt);
       process.stderr.write("peerbot worker: waiting for jobs.\n");
       await waitForSignal();
+      reconciler.stop();
       await rt.close();
       return 0;
     },
@@ -189,6 +197,14 @@ async function scheduleJobs(rt: Runtime): Promise<void> {
   await schedulePeeringdbSync(rt.queue.queue(PEERINGDB_SYNC_QUEUE), {
     everyMs: rt.services.config.PEERINGDB_SYNC_INTERVAL,
   });
+  const { schedulePolling, POLL_QUEUE } = await import("../jobs/poll-sessions.js");
+  await schedulePolling(rt.queue.queue(POLL_QUEUE), rt.services.config.PEERBOT_POLL_INTERVAL);
+}
+
+/** The reconciler, at start-up and on its timer; each tick declares the Redis schedules again. */
+async function startReconciling(rt: Runtime) {
+  const { startReconciler } = await import("../jobs/reconcile.js");
+  return startReconciler(rt.services, { also: () => scheduleJobs(rt) });
 }
 
 /** Registers every queue's worker function on the runtime's queue. */

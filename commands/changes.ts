@@ -1,9 +1,13 @@
 // Commands that change routers: peer, session, diff, deploy; and the change workflow:
-// changes, approve, reject, with the Approve/Reject buttons.
+// changes, approve, reject, with the Approve/Reject buttons, and an admin's `change <id>
+// abandon` for a change that is stuck.
 import { z } from "zod";
 import {
+  abandonChange,
   approveChange,
   changeReply,
+  CHANGE_STATUS,
+  diffRouter,
   expireChanges,
   getChange,
   listChanges,
@@ -11,16 +15,13 @@ import {
   rejectChange,
   type ChangeRow,
 } from "../core/changes.js";
-import { diffConfigs } from "../core/diff.js";
 import { findRouterByName, routerNames } from "../core/inventory.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
 import { resolveIxp } from "../core/ixp.js";
 import { changeSessions, peer } from "../core/peering.js";
-import { maskSecrets } from "../core/render/index.js";
 import type { Reply } from "../core/reply.js";
-import { actorKey, render, routerInfo } from "../core/changes.js";
 import { asnArg, ixpArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
@@ -47,7 +48,11 @@ export const peerCommand = defineCommand({
       ixp: ixpArg,
       v4: z.boolean().optional(),
       v6: z.boolean().optional(),
-      router: z.string().max(100, "That router name is too long.").optional(),
+      router: z
+        .string()
+        .min(1, "Say which router after `router`, e.g. router edge1.lon.")
+        .max(100, "That router name is too long.")
+        .optional(),
     })
     .refine((a) => !(a.v4 && a.v6), { message: "Say v4 or v6, not both; say neither for both families." }),
   async handler(args, ctx) {
@@ -77,7 +82,10 @@ export const peerCommand = defineCommand({
       routerName: args.router,
       actor: ctx.actor,
     });
-    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${args.asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}. An approver other than you must approve the diff.`;
+    const unchanged = r.unchanged.length
+      ? ` ${r.unchanged.join(", ")} already ${r.unchanged.length === 1 ? "has" : "have"} them: nothing to deploy there.`
+      : "";
+    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${args.asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${unchanged}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
     return changesReply(r.changes, ctx, lead);
   },
 });
@@ -142,20 +150,8 @@ export const diffCommand = defineCommand({
   args: { positional: ["router"] },
   schema: z.object({ router: z.string({ error: "Say which router, e.g. diff edge1.lon." }).max(100) }),
   async handler({ router: name }, ctx) {
-    const s = ctx.services;
     const router = await findRouter(ctx, name, "diff <router>");
-    const rendered = await render(s, router.id);
-    const driver = s.drivers(routerInfo(router));
-    let current: string;
-    try {
-      current = await driver.getConfig();
-    } finally {
-      await driver.close().catch(() => {});
-    }
-    const d = diffConfigs(current, rendered.config, {
-      fromName: `${router.name} (running)`,
-      toName: `${router.name} (peerbot)`,
-    });
+    const d = await diffRouter(ctx.services, router.id);
     if (!d.diff)
       return {
         kind: "success",
@@ -164,11 +160,7 @@ export const diffCommand = defineCommand({
     return {
       title: `Diff for ${router.name}`,
       text: `+${d.added} −${d.removed} lines. \`deploy ${router.name}\` makes a change of it.`,
-      code: {
-        language: "diff",
-        content: maskSecrets(d.diff, router.platform),
-        filename: `${router.name}.diff`,
-      },
+      code: { language: "diff", content: d.diff, filename: `${router.name}.diff` },
       context: `diff sha256 ${d.diffSha256.slice(0, 16)} · against config sha256 ${d.fromSha256.slice(0, 16)}`,
     };
   },
@@ -201,7 +193,7 @@ export const deployCommand = defineCommand({
 
 export const changesCommand = defineCommand({
   name: "changes",
-  summary: "List open change requests (pending, approved, queued, deploying).",
+  summary: "List open change requests (pending, queued, deploying, being planned).",
   usage: "changes [all]",
   examples: ["changes", "changes all"],
   role: "viewer",
@@ -222,7 +214,7 @@ export const changesCommand = defineCommand({
           c.router.name,
           c.summary,
           c.requestedByName || c.requestedBy,
-          c.status,
+          CHANGE_STATUS[c.status].label,
           `+${c.added} −${c.removed}`,
         ]),
         alignRight: [0],
@@ -248,7 +240,7 @@ export const approveCommand = defineCommand({
   async handler({ id }, ctx) {
     ctx.objects.push(`change:${id}`);
     const c = await approveChange(ctx.services, id, ctx.actor);
-    return { kind: "success", text: `Change #${c.id} on ${c.router.name} approved; the deploy is queued.` };
+    return { kind: "success", text: `Change #${c.id} on ${c.router.name} approved; ${queuedText(c)}.` };
   },
 });
 
@@ -262,19 +254,60 @@ export const rejectCommand = defineCommand({
   schema: z.object({ id: idArg("reject"), reason: z.string().max(500).optional() }),
   async handler({ id, reason }, ctx) {
     ctx.objects.push(`change:${id}`);
-    await mayReject(ctx, id);
-    const c = await rejectChange(ctx.services, id, ctx.actor, reason ?? "");
+    const c = await rejectChange(ctx.services, id, ctx.actor, reason ?? "", rejectOpts(ctx));
     return { kind: "info", text: `Change #${c.id} on ${c.router.name} rejected.` };
   },
 });
 
-/** The requester may withdraw their own change; rejecting someone else's needs an approver. */
-async function mayReject(ctx: CommandContext, id: number): Promise<void> {
-  const c = await getChange(ctx.services.db, id);
-  if (c && c.requestedBy !== actorKey(ctx.actor) && !hasRole(ctx.role, "approver")) {
-    throw new PermissionError(denial("approver", "reject someone else's change"));
-  }
+/** The requester may withdraw their own change; one that carries anyone else's needs an approver. */
+const rejectOpts = (ctx: CommandContext) => ({ mayRejectOthers: hasRole(ctx.role, "approver") });
+
+/** What an approval answers about the deploy job. */
+function queuedText(c: ChangeRow): string {
+  return c.steps.some((l) => l.startsWith("the job queue could not be reached"))
+    ? "the job queue cannot be reached right now, so the deploy starts as soon as it can be"
+    : "the deploy is queued";
 }
+
+const abandonUsage = "change <id> abandon [reason]";
+
+export const changeCommand = defineCommand({
+  name: "change",
+  summary: "Show one change; `abandon` ends one stuck queued, deploying or planning (admin).",
+  usage: "change <id> [abandon [reason]]",
+  examples: ["change 12", "change 12 abandon the router was replaced"],
+  role: "viewer",
+  args: { positional: ["id", "verb", "reason"], rest: true },
+  schema: z.object({
+    id: z
+      .string({ error: "Say which change, e.g. change 12." })
+      .regex(/^#?\d{1,9}$/, "A change is named by its number, e.g. change 12.")
+      .transform((x) => Number(x.replace("#", ""))),
+    verb: z
+      .enum(["abandon"], {
+        error: `The only thing to do with a change here is abandon it. Usage: ${abandonUsage}`,
+      })
+      .optional(),
+    reason: z.string().max(500).optional(),
+  }),
+  async handler({ id, verb, reason }, ctx) {
+    ctx.objects.push(`change:${id}`);
+    if (!verb) {
+      const c = await getChange(ctx.services.db, id);
+      if (!c) throw new UserError(`There is no change #${id}.`, "`changes all` lists the recent ones.");
+      return changeReply(c, ctx.services.config);
+    }
+    if (!hasRole(ctx.role, "admin")) throw new PermissionError(denial("admin", "abandon a change"));
+    const { change, seen } = await abandonChange(ctx.services, id, ctx.actor, reason ?? "");
+    const what = {
+      approved: `${change.router.name} runs the approved configuration, so the change ends deployed`,
+      base: `${change.router.name} runs the configuration from before the change, so it ends failed and its sessions are reverted`,
+      other: `${change.router.name} runs neither the approved configuration nor the one before it; the change ends failed and its sessions are reverted (\`diff ${change.router.name}\` shows what differs)`,
+      unreachable: `${change.router.name} could not be read; the change ends failed and its sessions are reverted (an unconfirmed commit is undone by the router's own timer)`,
+    }[seen];
+    return { kind: "warning", text: `Change #${change.id} abandoned: ${what}. Its router is unlocked.` };
+  },
+});
 
 function parseId(arg: string): number {
   if (!/^\d{1,9}$/.test(arg))
@@ -293,7 +326,7 @@ export const changeActions: ActionDef[] = [
       const c = await approveChange(ctx.services, id, ctx.actor);
       return {
         kind: "success",
-        text: `Change #${c.id} on ${c.router.name} approved by ${ctx.actor.userName}; the deploy is queued.`,
+        text: `Change #${c.id} on ${c.router.name} approved by ${ctx.actor.userName}; ${queuedText(c)}.`,
       };
     },
   },
@@ -304,8 +337,7 @@ export const changeActions: ActionDef[] = [
     async handler(arg, ctx) {
       const id = parseId(arg);
       ctx.objects.push(`change:${id}`);
-      await mayReject(ctx, id);
-      const c = await rejectChange(ctx.services, id, ctx.actor, "");
+      const c = await rejectChange(ctx.services, id, ctx.actor, "", rejectOpts(ctx));
       return { kind: "info", text: `Change #${c.id} on ${c.router.name} rejected by ${ctx.actor.userName}.` };
     },
   },
@@ -313,7 +345,7 @@ export const changeActions: ActionDef[] = [
 
 export function addChangeCommands(r: Registry): void {
   r.add(peerCommand).add(sessionCommand).add(diffCommand).add(deployCommand);
-  r.add(changesCommand).add(approveCommand).add(rejectCommand);
+  r.add(changesCommand).add(changeCommand).add(approveCommand).add(rejectCommand);
   for (const a of changeActions) r.addAction(a);
 }
 

@@ -1,11 +1,18 @@
-// The one entry point every platform calls: parse, authorise, validate, run, audit.
+// The one entry point every platform calls: parse, authorise, validate, audit, run.
+//
+// Audit comes before effect: an invocation that gets as far as running its handler (or its
+// button action) first writes its AuditEvent row, marked as not finished; if that write fails,
+// it is refused and nothing runs. Afterwards the same row is updated with the outcome, the
+// message, the duration and the objects it touched. An invocation refused before that point
+// (unknown command, bad arguments, no permission) has run nothing and writes its row once,
+// finished. Either way, one row per invocation.
 import { randomBytes } from "node:crypto";
-import { audit, type Outcome } from "../core/audit.js";
+import { audit, beginAudit, finishAudit, type Outcome } from "../core/audit.js";
 import { clip } from "../core/asn.js";
 import type { Role } from "../core/config.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import type { Reply } from "../core/reply.js";
-import { actorRole, hasRole } from "../core/roles.js";
+import { actorRole, hasRole, type Actor } from "../core/roles.js";
 import { levenshtein, parseArgs, splitCommand } from "./grammar.js";
 import type { CommandContext, Invocation, Registry, Services } from "./registry.js";
 
@@ -30,135 +37,229 @@ export function denial(role: Role, what: string): string {
   return `You need the ${role} role to ${what}; ask ${article("admin")} admin to grant it.`;
 }
 
+/**
+ * The actor as handlers may rely on it: a platform payload can lack the user's name (a Slack
+ * slash command without `user_name`), so the name falls back to the user id, and it carries no
+ * control characters (it ends up in messages and in text columns). The id is left as it is:
+ * roles are bound to it.
+ */
+function identifyActor(actor: Actor): Actor {
+  const userId = typeof actor.userId === "string" ? actor.userId : "";
+  const named = typeof actor.userName === "string" ? stripControls(actor.userName).trim().slice(0, 200) : "";
+  const userName = named || userId;
+  return userId === actor.userId && userName === actor.userName ? actor : { ...actor, userId, userName };
+}
+
+/** What the invocation is, for its audit row; filled in as far as parsing gets. */
+interface Target {
+  command: string;
+  args: string;
+}
+
+/**
+ * Parses, looks up and authorises an invocation and returns what running it means, without
+ * running anything. Throws UserError or PermissionError when it may not or cannot run.
+ */
+function prepare(
+  registry: Registry,
+  inv: Invocation,
+  ctx: CommandContext,
+  target: Target,
+): () => Promise<Reply> {
+  const role = ctx.role;
+  if (inv.action !== undefined) {
+    const actionId = stripControls(inv.action);
+    const idx = actionId.indexOf(":");
+    const prefix = idx === -1 ? actionId : actionId.slice(0, idx);
+    const arg = idx === -1 ? "" : actionId.slice(idx + 1);
+    const action = registry.action(prefix);
+    target.command = `button:${prefix}`;
+    target.args = arg;
+    if (!action)
+      throw new UserError(
+        "That button no longer does anything.",
+        "Run the command again to get fresh buttons.",
+      );
+    if (!hasRole(role, action.role)) throw new PermissionError(denial(action.role, action.label));
+    return () => action.handler(arg, ctx);
+  }
+  // Control characters (NUL above all: PostgreSQL text cannot hold it) are only noise here.
+  const text = stripControls(inv.text ?? "");
+  if (text.length > MAX_LINE) {
+    target.command = "(too long)";
+    throw new UserError(
+      `That line is ${text.length} characters long; peerbot reads at most ${MAX_LINE}.`,
+      "Type `help` for the commands.",
+    );
+  }
+  const { name, words } = splitCommand(text);
+  target.command = name.slice(0, 40);
+  target.args = words.join(" ");
+  if (!name) throw new UserError("Type a command.", "Type `help` for the list of commands.");
+  const def = registry.find(name);
+  if (!def) {
+    const near = registry
+      .names()
+      .map((n) => ({ n, d: levenshtein(n, name.slice(0, 40)) }))
+      .filter(
+        (x) =>
+          x.d <= Math.max(2, Math.floor(name.length / 3)) || x.n.startsWith(name) || name.startsWith(x.n),
+      )
+      .sort((a, b) => a.d - b.d)
+      .slice(0, 3)
+      .map((x) => `\`${x.n}\``);
+    throw new UserError(
+      `There is no command "${clip(name, 30)}".`,
+      near.length
+        ? `Did you mean ${near.join(" or ")}? Type \`help\` for the list.`
+        : "Type `help` for the list of commands.",
+    );
+  }
+  target.command = def.name;
+  if (!hasRole(role, def.role)) throw new PermissionError(denial(def.role, `run \`${def.name}\``));
+  const raw = parseArgs(words, def.args);
+  if (raw._extra !== undefined) {
+    throw new UserError(
+      `I did not understand "${clip(raw._extra)}" in that \`${def.name}\` command.`,
+      `Usage: ${def.usage}`,
+    );
+  }
+  const parsed = def.schema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new UserError(first?.message ?? "Those arguments are not right.", `Usage: ${def.usage}`);
+  }
+  return () => def.handler(parsed.data, ctx);
+}
+
+interface Failure {
+  reply: Reply;
+  outcome: Outcome;
+  message: string;
+}
+
+/** An error as the user sees it (one sentence, never a stack trace) and as the audit row keeps it. */
+function failure(err: unknown, services: Services, command: string): Failure {
+  if (err instanceof UserError) {
+    return {
+      outcome: "user_error",
+      message: err.message,
+      reply: err.reply ?? {
+        kind: "error",
+        text: err.hint ? `${err.message}\n${err.hint}` : err.message,
+        ephemeral: true,
+      },
+    };
+  }
+  if (err instanceof PermissionError) {
+    return {
+      outcome: "denied",
+      message: err.message,
+      reply: { kind: "error", text: err.message, ephemeral: true },
+    };
+  }
+  const ref = randomBytes(4).toString("hex");
+  services.log.error("command failed", { ref, command, err });
+  return {
+    outcome: "error",
+    message: `ref ${ref}`,
+    reply: {
+      kind: "error",
+      text: `Something went wrong running \`${command || "that"}\` (reference ${ref}); it has been logged.`,
+    },
+  };
+}
+
 /** Runs one invocation and always returns a reply: errors become sentences, never stack traces. */
 export async function dispatch(
   registry: Registry,
   services: Services,
   inv: Invocation,
 ): Promise<DispatchResult> {
+  if (inv.action !== undefined) {
+    const actionId = stripControls(inv.action);
+    if (actionId === "cmd" || actionId.startsWith("cmd:")) {
+      // A button that re-runs a command line: exactly as if it had been typed, so its one
+      // audit row is the command's (the press itself writes none).
+      return dispatch(registry, services, { ...inv, action: undefined, text: actionId.slice(4) });
+    }
+  }
   const started = performance.now();
-  const role = actorRole(inv.actor, services.config);
+  const actor = identifyActor(inv.actor);
+  const role = actorRole(actor, services.config);
   const ctx: CommandContext = {
     services,
-    actor: inv.actor,
+    actor,
     role,
     channel: inv.channel,
     messageRef: inv.messageRef,
     objects: [],
   };
-  let command = "";
-  let args = "";
+  const target: Target = { command: "", args: "" };
+  const who = { actor, channel: inv.channel };
+  const elapsed = () => performance.now() - started;
+
+  let run: () => Promise<Reply>;
+  try {
+    run = prepare(registry, inv, ctx, target);
+  } catch (err) {
+    // Refused before anything ran: one finished row. If even that cannot be written, the
+    // user still gets the refusal (nothing happened) and the log says so.
+    const f = failure(err, services, target.command);
+    await audit(services.db, {
+      ...who,
+      command: target.command || "(empty)",
+      args: target.args,
+      outcome: f.outcome,
+      message: f.message,
+      durationMs: elapsed(),
+    }).catch((auditErr: unknown) =>
+      services.log.error("audit write failed", { command: target.command, err: auditErr }),
+    );
+    return { reply: f.reply, outcome: f.outcome };
+  }
+
+  let auditId: bigint;
+  try {
+    auditId = await beginAudit(services.db, { ...who, command: target.command, args: target.args });
+  } catch (err) {
+    const ref = randomBytes(4).toString("hex");
+    services.log.error("audit write failed; the command was refused", { ref, command: target.command, err });
+    return {
+      reply: {
+        kind: "error",
+        text: `peerbot could not write \`${target.command}\` to its audit log, so it did not run it (reference ${ref}); try again in a moment.`,
+        ephemeral: true,
+      },
+      outcome: "error",
+    };
+  }
+
+  let reply: Reply;
   let outcome: Outcome = "ok";
   let message = "";
-  let reply: Reply;
-
   try {
-    if (inv.action !== undefined) {
-      const actionId = stripControls(inv.action);
-      const idx = actionId.indexOf(":");
-      const prefix = idx === -1 ? actionId : actionId.slice(0, idx);
-      const arg = idx === -1 ? "" : actionId.slice(idx + 1);
-      if (prefix === "cmd") {
-        // A button that re-runs a command line: exactly as if it had been typed.
-        return await dispatch(registry, services, { ...inv, action: undefined, text: arg });
-      }
-      const action = registry.action(prefix);
-      command = `button:${prefix}`;
-      args = arg;
-      if (!action)
-        throw new UserError(
-          "That button no longer does anything.",
-          "Run the command again to get fresh buttons.",
-        );
-      if (!hasRole(role, action.role)) throw new PermissionError(denial(action.role, action.label));
-      reply = await action.handler(arg, ctx);
-    } else {
-      // Control characters (NUL above all: PostgreSQL text cannot hold it) are only noise here.
-      const text = stripControls(inv.text ?? "");
-      if (text.length > MAX_LINE) {
-        command = "(too long)";
-        throw new UserError(
-          `That line is ${text.length} characters long; peerbot reads at most ${MAX_LINE}.`,
-          "Type `help` for the commands.",
-        );
-      }
-      const { name, words } = splitCommand(text);
-      command = name.slice(0, 40);
-      args = words.join(" ");
-      if (!name) throw new UserError("Type a command.", "Type `help` for the list of commands.");
-      const def = registry.find(name);
-      if (!def) {
-        const near = registry
-          .names()
-          .map((n) => ({ n, d: levenshtein(n, name.slice(0, 40)) }))
-          .filter(
-            (x) =>
-              x.d <= Math.max(2, Math.floor(name.length / 3)) || x.n.startsWith(name) || name.startsWith(x.n),
-          )
-          .sort((a, b) => a.d - b.d)
-          .slice(0, 3)
-          .map((x) => `\`${x.n}\``);
-        throw new UserError(
-          `There is no command "${clip(name, 30)}".`,
-          near.length
-            ? `Did you mean ${near.join(" or ")}? Type \`help\` for the list.`
-            : "Type `help` for the list of commands.",
-        );
-      }
-      command = def.name;
-      if (!hasRole(role, def.role)) throw new PermissionError(denial(def.role, `run \`${def.name}\``));
-      const raw = parseArgs(words, def.args);
-      if (raw._extra !== undefined) {
-        throw new UserError(
-          `I did not understand "${clip(raw._extra)}" in that \`${def.name}\` command.`,
-          `Usage: ${def.usage}`,
-        );
-      }
-      const parsed = def.schema.safeParse(raw);
-      if (!parsed.success) {
-        const first = parsed.error.issues[0];
-        throw new UserError(first?.message ?? "Those arguments are not right.", `Usage: ${def.usage}`);
-      }
-      reply = await def.handler(parsed.data, ctx);
-    }
+    reply = await run();
   } catch (err) {
-    if (err instanceof UserError) {
-      outcome = "user_error";
-      message = err.message;
-      reply = err.reply ?? {
-        kind: "error",
-        text: err.hint ? `${err.message}\n${err.hint}` : err.message,
-        ephemeral: true,
-      };
-    } else if (err instanceof PermissionError) {
-      outcome = "denied";
-      message = err.message;
-      reply = { kind: "error", text: err.message, ephemeral: true };
-    } else {
-      outcome = "error";
-      const ref = randomBytes(4).toString("hex");
-      message = `ref ${ref}`;
-      services.log.error("command failed", { ref, command, err });
-      reply = {
-        kind: "error",
-        text: `Something went wrong running \`${command || "that"}\` (reference ${ref}); it has been logged.`,
-      };
-    }
+    const f = failure(err, services, target.command);
+    ({ reply, outcome, message } = f);
   }
 
   try {
-    await audit(services.db, {
-      actor: inv.actor,
-      channel: inv.channel,
-      command: command || "(empty)",
-      args,
+    await finishAudit(services.db, auditId, {
       outcome,
       message,
-      durationMs: performance.now() - started,
+      durationMs: elapsed(),
       objects: ctx.objects,
     });
   } catch (err) {
-    services.log.error("audit write failed", { err });
+    // The command has run: its reply is not lost, but its row still says it did not finish.
+    services.log.error("audit update failed after the command ran", {
+      auditId: String(auditId),
+      command: target.command,
+      outcome,
+      err,
+    });
   }
   return { reply, outcome };
 }

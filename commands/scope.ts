@@ -1,9 +1,15 @@
 // What `sessions <target>` and `status <target>` mean by their target: an AS number, else a
-// router's name, else an IXP (whose lookup explains itself when nothing matches).
-import { parseAsn } from "../core/asn.js";
+// router's name, else an IXP (whose lookup explains itself when nothing matches). A target
+// that is written like an AS number but is not a valid one (AS0, AS4294967296, AS-1) and names
+// no router is not looked up as an IXP: it gets a sentence about AS numbers.
+import { clip, MAX_ASN, parseAsn } from "../core/asn.js";
 import type { Database } from "../core/db.js";
+import { UserError } from "../core/errors.js";
 import { findRouterByName } from "../core/inventory.js";
 import { resolveIxp } from "../core/ixp.js";
+
+/** "AS0", "as-1", "AS 99999999999", "0": meant as an AS number, valid or not. */
+const ASN_LIKE = /^(?:as\s*)?[-+\u2212]?\s*\d+$/i;
 
 export interface SessionScope {
   asn?: number;
@@ -29,6 +35,12 @@ export async function resolveSessionScope(
   if (router) {
     ctx.objects.push(`router:${router.id}`);
     return { routerId: router.id, label: `router ${router.name}`, router };
+  }
+  if (ASN_LIKE.test(target.trim())) {
+    throw new UserError(
+      `"${clip(target.trim())}" is not a valid AS number: an AS number is a whole number from 1 to ${MAX_ASN}.`,
+      `Usage: ${usage}`,
+    );
   }
   const ixp = await resolveIxp(db, target, rerun, usage);
   ctx.objects.push(`ixp:${ixp.id}`);

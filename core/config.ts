@@ -115,6 +115,7 @@ export const configSchema = z.object({
   PEERINGDB_REQUEST_SPACING: duration.optional(),
   PEERBOT_POLL_INTERVAL: duration.default(300_000),
   PEERBOT_CONFIRM_TIMEOUT: duration.default(300_000),
+  PEERBOT_RECONCILE_INTERVAL: duration.default(60_000),
   PEERBOT_NO_ENV_FILE: bool.default(false),
 });
 

@@ -2,7 +2,15 @@
 // our connections there (same address family), a session in `provisioning`; then a change
 // per router carrying those sessions. Also enable/disable/remove of existing sessions.
 import { clip } from "./asn.js";
-import { planChange, revertEffects, type ChangeRow, type ChangeServices, type Effect } from "./changes.js";
+import {
+  abandonDrafts,
+  draftChange,
+  errorLine,
+  planChange,
+  type ChangeRow,
+  type ChangeServices,
+  type Effect,
+} from "./changes.js";
 import type { Database, SessionStatus } from "./db.js";
 import { UserError } from "./errors.js";
 import type { IxpRef } from "./ixp.js";
@@ -147,8 +155,11 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
   }
   const as = await ensureAutonomousSystem(db, req.asn);
 
-  // Sessions, created in one transaction; remembered as effects so a rejected change undoes them.
+  // Sessions, created in one transaction with a draft change per router that carries them as
+  // effects, so that a rejected change undoes them and no failure leaves one without its change.
+  const summary = `peer AS${req.asn} ${as.name} at ${ixp.name}`;
   const byRouter = new Map<number, Effect[]>();
+  const drafts = new Map<number, number>();
   let created = 0;
   let existing = 0;
   await db.prisma.$transaction(async (tx) => {
@@ -188,6 +199,8 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
         byRouter.set(conn.routerId as number, list);
       }
     }
+    for (const [routerId, effects] of byRouter)
+      drafts.set(routerId, await draftChange(tx, s, { routerId, summary, actor: req.actor, effects }));
   });
   if (created === 0) {
     throw new UserError(
@@ -197,23 +210,7 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
       `\`sessions AS${req.asn}\` lists them.`,
     );
   }
-  const summary = `peer AS${req.asn} ${as.name} at ${ixp.name}`;
-  const changes: ChangeRow[] = [];
-  const unchanged: string[] = [];
-  for (const [routerId, effects] of byRouter) {
-    try {
-      const r = await planChange(s, { routerId, summary, actor: req.actor, effects });
-      if (r.kind === "change") changes.push(r.change);
-      else unchanged.push(r.routerName);
-    } catch (err) {
-      // Nothing may be left half-done: undo the sessions of routers without a change.
-      await revertEffects(db, effects);
-      for (const [otherId, other] of byRouter)
-        if (otherId !== routerId && !changes.some((c) => c.routerId === otherId))
-          await revertEffects(db, other);
-      throw err;
-    }
-  }
+  const { changes, unchanged } = await planDrafts(s, summary, req.actor, byRouter, drafts);
   return { created, existing, changes, unchanged, asName: as.name };
 }
 
@@ -246,7 +243,9 @@ export async function changeSessions(
       `\`sessions AS${req.asn}\` lists them${req.action === "enable" ? "; `peer` creates new ones" : ""}.`,
     );
   }
+  const summary = `${req.action} AS${req.asn} at ${req.ixp.name}`;
   const byRouter = new Map<number, Effect[]>();
+  const drafts = new Map<number, number>();
   await db.prisma.$transaction(async (tx) => {
     for (const ss of sessions) {
       await tx.ixpSession.update({ where: { id: ss.id }, data: { status: target.now } });
@@ -256,17 +255,41 @@ export async function changeSessions(
       list.push({ kind: "ixp", id: ss.id, onDeploy: target.onDeploy, onRevert: ss.status });
       byRouter.set(routerId, list);
     }
+    for (const [routerId, effects] of byRouter)
+      drafts.set(routerId, await draftChange(tx, s, { routerId, summary, actor: req.actor, effects }));
   });
-  const summary = `${req.action} AS${req.asn} at ${req.ixp.name}`;
+  const { changes } = await planDrafts(s, summary, req.actor, byRouter, drafts);
+  return { changes, count: sessions.length };
+}
+
+/**
+ * Plans each router's draft. When one plan fails, the drafts not yet planned are ended and
+ * their sessions reverted (the reconciler does it if even that fails); the changes already
+ * planned stand, each a whole change of its own.
+ */
+async function planDrafts(
+  s: ChangeServices,
+  summary: string,
+  actor: Actor,
+  byRouter: Map<number, Effect[]>,
+  drafts: Map<number, number>,
+): Promise<{ changes: ChangeRow[]; unchanged: string[] }> {
   const changes: ChangeRow[] = [];
+  const unchanged: string[] = [];
+  const left = new Set(drafts.values());
   for (const [routerId, effects] of byRouter) {
+    const draftId = drafts.get(routerId) as number;
     try {
-      const r = await planChange(s, { routerId, summary, actor: req.actor, effects });
+      const r = await planChange(s, { routerId, summary, actor, effects, draftId });
+      left.delete(draftId);
       if (r.kind === "change") changes.push(r.change);
+      else unchanged.push(r.routerName);
     } catch (err) {
-      await revertEffects(db, effects);
+      await abandonDrafts(s, [...left], `the plan failed: ${errorLine(err)}`).catch((e: unknown) =>
+        s.log.warn("could not end the drafts of a failed plan; the reconciler will", { err: errorLine(e) }),
+      );
       throw err;
     }
   }
-  return { changes, count: sessions.length };
+  return { changes, unchanged };
 }

@@ -23,6 +23,9 @@ export interface Notifier {
   post(channel: { platform: string; channel: string; threadId?: string }, reply: Reply): Promise<MessageRef>;
 }
 
+/** Where a job stands: `missing` when the queue has no job of that id (never added, or lost). */
+export type JobState = "waiting" | "delayed" | "active" | "completed" | "failed" | "missing";
+
 export interface JobQueue {
   /** Enqueue `name` with `data`; `jobId` makes it idempotent (a second add with the same id is a no-op). */
   enqueue(
@@ -31,6 +34,8 @@ export interface JobQueue {
     data: unknown,
     opts?: { jobId?: string; delayMs?: number },
   ): Promise<void>;
+  /** Where the job of this id stands, for the reconciler. */
+  jobState(queue: string, jobId: string): Promise<JobState>;
 }
 
 // ---------------------------------------------------------------------------

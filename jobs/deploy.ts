@@ -1,7 +1,16 @@
-// The `deploy` queue: one job per approved change (the job id is the change id). Thin: it
-// calls core/changes, which reports each step in the change's message.
+// The `deploy` queue: one job per deploy attempt of an approved change (its id is made of the
+// change's uid and the attempt number). Thin: it calls core/changes, which reports each step
+// in the change's message. What the job's own retries cannot finish, core ends on the last
+// attempt, and the reconciler (core/changes reconcileChanges) picks up what a lost job left.
 import { UnrecoverableError } from "bullmq";
-import { deployChange, DEPLOY_QUEUE, getChange, type ChangeServices } from "../core/changes.js";
+import {
+  deployChange,
+  DEPLOY_QUEUE,
+  errorLine,
+  getChange,
+  giveUpDeploy,
+  type ChangeServices,
+} from "../core/changes.js";
 import { DriverError } from "../core/ports.js";
 import { requestPoll } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
@@ -10,9 +19,9 @@ export function registerDeployWorker(queue: RunnableQueue, services: ChangeServi
   queue.register(
     DEPLOY_QUEUE,
     async (job) => {
-      const { changeId } = job.data as { changeId: number };
+      const { changeId, attempt } = job.data as { changeId: number; attempt?: number };
       try {
-        const outcome = await deployChange(services, changeId);
+        const outcome = await deployChange(services, changeId, attempt);
         if (outcome === "deployed") {
           // Poll the router soon, so that the change's message shows the sessions come up.
           const c = await getChange(services.db, changeId);
@@ -21,8 +30,18 @@ export function registerDeployWorker(queue: RunnableQueue, services: ChangeServi
         }
         return outcome;
       } catch (err) {
-        // Only a router that could not be reached is worth another try.
-        if (err instanceof DriverError && err.transient) throw err;
+        // A router that could not be reached, or a database that went away, is worth another
+        // try; on the last one the change is ended from what the router has, so that its
+        // router is not left locked (if the database is still away, the reconciler does it).
+        const retry = err instanceof DriverError && err.transient;
+        if (retry && job.attempt < job.attempts) throw err;
+        await giveUpDeploy(
+          services,
+          changeId,
+          retry ? `gave up after ${job.attempts} tries: ${errorLine(err)}` : errorLine(err),
+        ).catch((e: unknown) =>
+          services.log.warn("could not end a deploy", { change: changeId, err: errorLine(e) }),
+        );
         throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
       }
     },

@@ -4,13 +4,15 @@
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "../core/log.js";
-import type { JobQueue } from "../core/ports.js";
+import type { JobQueue, JobState } from "../core/ports.js";
 
 export interface JobContext {
   id: string;
   name: string;
   data: unknown;
   attempt: number;
+  /** How many attempts the job has in all: `attempt === attempts` is its last. */
+  attempts: number;
   progress(p: object): Promise<void>;
 }
 
@@ -34,7 +36,8 @@ export interface RunnableQueue extends JobQueue {
 /** Runs jobs in this process, one queue at a time in order, with the same retry rules. */
 export class InProcessQueue implements RunnableQueue {
   private readonly handlers = new Map<string, { fn: JobHandler; defaults: QueueDefaults }>();
-  private readonly seen = new Set<string>();
+  /** Every job id added in this process, and where it stands. */
+  private readonly seen = new Map<string, JobState>();
   private readonly running = new Set<Promise<void>>();
   private tail = new Map<string, Promise<void>>();
 
@@ -51,19 +54,23 @@ export class InProcessQueue implements RunnableQueue {
     opts: { jobId?: string; delayMs?: number } = {},
   ): Promise<void> {
     const id = opts.jobId ?? `${queue}:${Math.random().toString(36).slice(2)}`;
-    if (this.seen.has(`${queue}/${id}`)) return; // same id: idempotent, as BullMQ's jobId
-    this.seen.add(`${queue}/${id}`);
+    const key = `${queue}/${id}`;
+    if (this.seen.has(key)) return; // same id: idempotent, as BullMQ's jobId
     const h = this.handlers.get(queue);
     if (!h) throw new Error(`no worker registered for queue ${queue}`);
+    this.seen.set(key, opts.delayMs ? "delayed" : "waiting");
     const attempts = h.defaults.attempts ?? 1;
     const run = async () => {
+      this.seen.set(key, "active");
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
-          await h.fn({ id, name, data, attempt, progress: async () => {} });
+          await h.fn({ id, name, data, attempt, attempts, progress: async () => {} });
+          this.seen.set(key, "completed");
           return;
         } catch (err) {
           if ((err as Error).name === "UnrecoverableError" || attempt === attempts) {
             this.log.warn("job failed", { queue, id, err });
+            this.seen.set(key, "failed");
             return;
           }
           await new Promise((r) => setTimeout(r, (h.defaults.backoffMs ?? 1000) * 2 ** (attempt - 1)));
@@ -81,6 +88,10 @@ export class InProcessQueue implements RunnableQueue {
     // for: a poll due in 15 s must not hold the console open after its last command.
     if (opts.delayMs) setTimeout(start, opts.delayMs).unref();
     else start();
+  }
+
+  async jobState(queue: string, jobId: string): Promise<JobState> {
+    return this.seen.get(`${queue}/${jobId}`) ?? "missing";
   }
 
   async start(): Promise<void> {}
@@ -140,6 +151,23 @@ export class BullJobQueue implements RunnableQueue {
     });
   }
 
+  async jobState(queue: string, jobId: string): Promise<JobState> {
+    const st = await this.queue(queue).getJobState(jobId);
+    switch (st) {
+      case "waiting":
+      case "delayed":
+      case "active":
+      case "completed":
+      case "failed":
+        return st;
+      case "prioritized":
+      case "waiting-children":
+        return "waiting";
+      default:
+        return "missing";
+    }
+  }
+
   async start(): Promise<void> {
     for (const [name, h] of this.handlers) {
       const w = new Worker(
@@ -150,6 +178,7 @@ export class BullJobQueue implements RunnableQueue {
             name: job.name,
             data: job.data,
             attempt: job.attemptsMade + 1,
+            attempts: job.opts.attempts ?? 1,
             progress: (p) => job.updateProgress(p),
           }),
         {

@@ -216,10 +216,14 @@ export async function startSlack(opts: SlackPlatformOptions): Promise<SlackPlatf
   const commands = opts.commands ?? DEFAULT_SLACK_COMMANDS;
   const log = opts.log;
 
-  const actor = async (userId: string, userName: string): Promise<Actor> => ({
+  /**
+   * Who pressed or typed. Slack's payloads do not always carry a name (a slash command may come
+   * without `user_name`, a block action without `user.username` or `user.name`): the id stands in.
+   */
+  const actor = async (userId: string, ...names: (string | undefined)[]): Promise<Actor> => ({
     platform: "slack",
     userId,
-    userName,
+    userName: names.find((n) => typeof n === "string" && n.trim() !== "") ?? userId,
     groupIds: await messenger.groupsOf(userId),
   });
 
@@ -285,7 +289,7 @@ export async function startSlack(opts: SlackPlatformOptions): Promise<SlackPlatf
       const prefix = commands[command.command] ?? "";
       const text = [prefix, command.text.trim()].filter(Boolean).join(" ");
       const inv: Invocation = {
-        actor: await actor(command.user_id, command.user_name),
+        actor: await actor(command.user_id, command.user_name as string | undefined),
         channel: command.channel_id,
         text,
       };
@@ -332,7 +336,7 @@ export async function startSlack(opts: SlackPlatformOptions): Promise<SlackPlatf
           }
         : undefined;
     const inv: Invocation = {
-      actor: await actor(body.user.id, body.user.username ?? body.user.name ?? body.user.id),
+      actor: await actor(body.user.id, body.user.username, body.user.name),
       channel,
       action: actionId,
       ...(ref ? { messageRef: ref } : {}),

@@ -107,6 +107,21 @@ describe("Discord platform", () => {
     expect(data.flags).toBeUndefined();
   });
 
+  it("names a user who has no username or global name by the user id, in a server or a DM", async () => {
+    const inServer = fake.command("peerbot", { line: "routers" }, ALICE) as {
+      member: { user: Record<string, unknown> };
+    };
+    delete inServer.member.user.username;
+    delete inServer.member.user.global_name;
+    await fake.interact(endpoint, inServer);
+    const { member: _member, ...rest } = fake.command("peerbot", { line: "routers" }, ALICE);
+    await fake.interact(endpoint, { ...rest, guild_id: undefined, user: { id: "500000000000000009" } });
+    expect(invocations.map((i) => i.actor)).toEqual([
+      { platform: "discord", userId: ALICE.userId, userName: ALICE.userId, groupIds: ALICE.roles },
+      { platform: "discord", userId: "500000000000000009", userName: "500000000000000009", groupIds: [] },
+    ]);
+  });
+
   it("maps /peer and /peers to their commands", async () => {
     await fake.interact(endpoint, fake.command("peer", { args: "AS714 at LINX" }, ALICE));
     await fake.interact(endpoint, fake.command("peers", {}, ALICE));

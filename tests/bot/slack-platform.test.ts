@@ -4,6 +4,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { SlackPlatform } from "../../bot/slack/platform.js";
 import { startSlack } from "../../bot/slack/platform.js";
 import { checkSlackMessage } from "../../bot/slack/render.js";
+import { dispatch } from "../../commands/dispatch.js";
+import { buildRegistry } from "../../commands/index.js";
 import type { Invocation } from "../../commands/registry.js";
 import { createLogger } from "../../core/log.js";
 import type { MessageRef } from "../../core/ports.js";
@@ -15,6 +17,9 @@ import {
   slashCommandBody,
   type SlashCommandFields,
 } from "../fakes/slack-api.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { seedDemoDb } from "../helpers/demo.js";
+import { testServices } from "../helpers/services.js";
 import { bigTableRows } from "./render-fixtures.js";
 
 const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -337,5 +342,79 @@ describe("Slack platform", () => {
     const up = await fake.waitFor(() => fake.uploads[0]);
     expect(up).toMatchObject({ filename: "diff.txt", threadTs: ref.messageId });
     expect(up.content).toBe("+x\n".repeat(5000));
+  });
+});
+
+describe("Slack with the command layer and a database", () => {
+  let db: TestDatabase;
+  let real: SlackPlatform;
+  let realEndpoint: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(import.meta.filename);
+    await seedDemoDb(db);
+    const services = testServices(db, { PEERBOT_ROLES: "slack:U1=operator" });
+    const registry = buildRegistry();
+    real = await startSlack({
+      botToken: BOT_TOKEN,
+      signingSecret: SIGNING_SECRET,
+      port: 0,
+      host: "127.0.0.1",
+      apiUrl: fake.apiUrl,
+      handle: async (inv) => (await dispatch(registry, services, inv)).reply,
+      log: createLogger("debug", (l) => logLines.push(l)),
+    });
+    realEndpoint = `http://127.0.0.1:${real.port}/slack/events`;
+  });
+  afterAll(async () => {
+    await real?.stop();
+    await db?.drop();
+  });
+
+  it("audits a signed /peerbot hide without user_name, before its effect, by the user id", async () => {
+    const form = new URLSearchParams(slashCommandBody(slash({ text: "hide AS6939 at LINX" })));
+    form.delete("user_name");
+    await postSigned(realEndpoint, SIGNING_SECRET, form.toString());
+    const post = await fake.waitFor(() => fake.callsOf("chat.postMessage")[0]);
+    expect(post.params.text).toContain("AS6939 is hidden from `peers linx-lon1`");
+    const evs = await db.prisma.auditEvent.findMany({ where: { command: "hide" } });
+    expect(evs).toHaveLength(1);
+    expect(evs[0]).toMatchObject({
+      platform: "slack",
+      userId: "U1",
+      userName: "U1",
+      channel: "C1",
+      args: "AS6939 at LINX",
+      outcome: "ok",
+    });
+    const hidden = await db.prisma.hiddenPeer.findFirstOrThrow({ where: { asn: 6939n } });
+    expect(hidden.createdBy).toBe("U1");
+    // The row was written before the effect.
+    expect(evs[0]!.at.getTime()).toBeLessThanOrEqual(hidden.createdAt.getTime());
+  });
+
+  it("audits a button press whose user has neither username nor name, by the user id", async () => {
+    const body = new URLSearchParams(
+      blockActionBody({
+        actionId: "cmd:unhide AS6939 at linx-lon1",
+        userId: "U1",
+        userName: "alice",
+        channelId: "C1",
+        messageTs: "1700000000.000900",
+        responseUrl: fake.responseUrl(),
+      }),
+    );
+    const payload = JSON.parse(body.get("payload") ?? "{}") as { user: Record<string, unknown> };
+    delete payload.user.username;
+    delete payload.user.name;
+    await postSigned(
+      realEndpoint,
+      SIGNING_SECRET,
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    );
+    const post = await fake.waitFor(() => fake.callsOf("chat.postMessage")[0]);
+    expect(post.params.text).toContain("AS6939 shows in `peers linx-lon1` again.");
+    const ev = await db.prisma.auditEvent.findFirstOrThrow({ where: { command: "unhide" } });
+    expect(ev).toMatchObject({ platform: "slack", userId: "U1", userName: "U1", outcome: "ok" });
   });
 });

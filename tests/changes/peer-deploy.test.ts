@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleSession } from "../../bot/console/console.js";
 import { buildRegistry } from "../../commands/index.js";
-import { deployChange, getChange } from "../../core/changes.js";
+import { changeConfig, deployChange, getChange } from "../../core/changes.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { diffConfigs, sha256 } from "../../core/diff.js";
 import { registerAllWorkers } from "../../jobs/index.js";
@@ -156,7 +156,7 @@ describe("failure modes", () => {
     const c = (await getChange(db, id))!;
     // What a worker leaves behind when it dies right after the commit: the file written,
     // the change `deploying` in phase `committed`.
-    writeFileSync(configFile(), c.config);
+    writeFileSync(configFile(), changeConfig(services, c));
     await db.prisma.changeRequest.update({
       where: { id },
       data: { status: "deploying", phase: "committed", steps: ["approved by bob", "committed"] },

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { approveChange, getChange } from "../../core/changes.js";
+import { approveChange, changeConfig, deployJobId, getChange } from "../../core/changes.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { resolveIxp } from "../../core/ixp.js";
 import { changeSessions, peer } from "../../core/peering.js";
@@ -86,7 +86,7 @@ describe("deploys through BullMQ", () => {
       (c) => c?.status === "deployed",
     );
     expect(deployed?.status).toBe("deployed");
-    expect(readFileSync(file, "utf8")).toBe(deployed!.config);
+    expect(readFileSync(file, "utf8")).toBe(changeConfig(services, deployed!));
   });
 
   it("two approvals at once queue one job and deploy once", async () => {
@@ -108,7 +108,7 @@ describe("deploys through BullMQ", () => {
     expect(c?.status).toBe("deployed");
     expect(c?.steps.filter((s) => s.startsWith("committed"))).toHaveLength(1);
     // Adding the job again under the same id is a no-op in BullMQ.
-    await queue.enqueue("deploy", "deploy", { changeId: id }, { jobId: `change-${id}` });
+    await queue.enqueue("deploy", "deploy", { changeId: id, attempt: 1 }, { jobId: deployJobId(c!, 1) });
     const counts = await queue.queue("deploy").getJobCounts("completed", "waiting", "active", "failed");
     expect((counts.waiting ?? 0) + (counts.active ?? 0)).toBe(0);
     expect((await getChange(db, id))?.steps.filter((s) => s.startsWith("committed"))).toHaveLength(1);

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       db,
       config,
       clock: systemClock,
-      jobs: { enqueue: async () => {} },
+      jobs: { enqueue: async () => {}, jobState: async () => "missing" as const },
       secrets,
       log: createLogger("warn"),
       drivers,

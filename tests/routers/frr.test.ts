@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "nod
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployChange, getChange, routerInfo } from "../../core/changes.js";
+import { changeConfig, deployChange, getChange, routerInfo } from "../../core/changes.js";
 import { sha256 } from "../../core/diff.js";
 import { builtinTemplatesDir } from "../../core/render/index.js";
 import { frrOwnedSection, type FrrDriver } from "../../drivers/router/frr.js";
@@ -104,7 +104,7 @@ describe.skipIf(unavailable)(
         "neighbor 192.0.2.2 remote-as 64501",
       );
       // The confirm timer is gone: nothing will restore the old configuration behind our back.
-      expect(readFileSync(`${lab.ownedFile}`, "utf8")).toBe(c.config);
+      expect(readFileSync(`${lab.ownedFile}`, "utf8")).toBe(changeConfig(flow.services, c));
 
       // Established, then the peer's three routes arrive.
       await flow.pollUntil(async () => {

@@ -248,6 +248,7 @@ describe("the poll-sessions job and status", () => {
         seen.push((data as { routerId: number }).routerId);
         expect(opts?.jobId).toMatch(/^poll-\d+-\d+$/);
       },
+      jobState: async () => "missing" as const,
     };
     expect(await enqueuePolls(services, jobs)).toBe(1);
     expect(seen).toEqual([routerId]);
