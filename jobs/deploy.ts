@@ -15,7 +15,11 @@ import { DriverError } from "../core/ports.js";
 import { requestPoll } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
 
-export function registerDeployWorker(queue: RunnableQueue, services: ChangeServices): void {
+export function registerDeployWorker(
+  queue: RunnableQueue,
+  services: ChangeServices,
+  retry: { attempts?: number; backoffMs?: number } = {},
+): void {
   queue.register(
     DEPLOY_QUEUE,
     async (job) => {
@@ -46,6 +50,6 @@ export function registerDeployWorker(queue: RunnableQueue, services: ChangeServi
       }
     },
     // One deploy at a time (per worker process); routers are also locked in the database.
-    { attempts: 5, backoffMs: 5_000, concurrency: 1 },
+    { attempts: retry.attempts ?? 5, backoffMs: retry.backoffMs ?? 5_000, concurrency: 1 },
   );
 }

@@ -125,6 +125,7 @@ export class BullJobQueue implements RunnableQueue {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      q.on("error", (err) => this.log.warn("queue error", { queue: name, err: err.message }));
       this.queues.set(name, q);
     }
     return q;
