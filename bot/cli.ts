@@ -89,7 +89,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
     },
   },
   worker: {
-    summary: "Run the job workers only (deploys, e-mail, PeeringDB sync, polling); needs REDIS_URL.",
+    summary: "Run the job workers only (deploys, PeeringDB sync, polling, the reconciler); needs REDIS_URL.",
     usage: "peerbot worker",
     async run(_opts, config) {
       if (!config.REDIS_URL) {
