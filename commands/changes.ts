@@ -6,11 +6,13 @@ import {
   abandonChange,
   approveChange,
   changeReply,
+  CHANGE_ACTIONS,
   CHANGE_STATUS,
   diffRouter,
   expireChanges,
   getChange,
   listChanges,
+  parseChangeId,
   planChange,
   rejectChange,
   type ChangeRow,
@@ -310,14 +312,15 @@ export const changeCommand = defineCommand({
 });
 
 function parseId(arg: string): number {
-  if (!/^\d{1,9}$/.test(arg))
+  const id = parseChangeId(arg);
+  if (id === null)
     throw new UserError("That button no longer does anything.", "Run `changes` for the open ones.");
-  return Number(arg);
+  return id;
 }
 
 export const changeActions: ActionDef[] = [
   {
-    prefix: "change.approve",
+    prefix: CHANGE_ACTIONS.approve,
     role: "approver",
     label: "approve changes",
     async handler(arg, ctx) {
@@ -331,7 +334,7 @@ export const changeActions: ActionDef[] = [
     },
   },
   {
-    prefix: "change.reject",
+    prefix: CHANGE_ACTIONS.reject,
     role: "operator",
     label: "reject changes",
     async handler(arg, ctx) {

@@ -11,8 +11,8 @@
 //   step "AS64501 192.0.2.2: BGP session Established ...", once.
 //
 // Also the `status` listing: state, prefixes, last established and polled-at per session.
-import type { ChangeServices, Effect } from "./changes.js";
-import { refreshMessage, routerInfo } from "./changes.js";
+import type { ChangeServices } from "./changes.js";
+import { effectsOf, refreshMessage, routerInfo } from "./changes.js";
 import { clip } from "./asn.js";
 import type { Database } from "./db.js";
 import type { BgpNeighbor, BgpNeighborState } from "./ports.js";
@@ -330,7 +330,7 @@ async function noteEstablished(
   });
   let noted = 0;
   for (const c of changes) {
-    const effects = c.effects as unknown as Effect[];
+    const effects = effectsOf(c);
     const lines: string[] = [];
     for (const row of up) {
       if (!effects.some((e) => e.kind === row.kind && e.id === row.id && e.onDeploy === "enabled")) continue;

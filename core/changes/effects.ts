@@ -1,0 +1,93 @@
+// Effects: the session status changes a change carries, applied on deploy and undone on
+// reject, expiry or failure, always in the same transaction as the change's own status.
+import { z } from "zod";
+import type { Database, Prisma } from "../db.js";
+import type { ChangeServices, ChangeStatus, Effect } from "./model.js";
+
+// ---------------------------------------------------------------------------
+// Effects: session status changes a change carries, validated when read back
+// ---------------------------------------------------------------------------
+
+const sessionStatus = z.enum([
+  "requested",
+  "provisioning",
+  "enabled",
+  "maintenance",
+  "disabled",
+  "decommissioning",
+  "decommissioned",
+]);
+const effectSchema = z.object({
+  kind: z.enum(["ixp", "direct"]),
+  id: z.number().int().positive(),
+  onDeploy: z.union([sessionStatus, z.literal("delete")]),
+  onRevert: z.union([sessionStatus, z.literal("delete")]),
+});
+
+/** The effects stored on a change; a row that does not hold valid effects is a bug, said loudly. */
+export function effectsOf(c: { id: number; effects: unknown }): Effect[] {
+  const r = z.array(effectSchema).safeParse(c.effects);
+  if (!r.success) throw new Error(`change #${c.id} holds effects that are not valid: ${r.error.message}`);
+  return r.data;
+}
+
+export type Tx = Prisma.TransactionClient;
+
+/** Applies a change's session effects in bulk inside `tx`: one statement per target status and kind. */
+export async function applyEffects(tx: Tx, effects: Effect[], which: "onDeploy" | "onRevert"): Promise<void> {
+  const groups = new Map<string, { kind: Effect["kind"]; to: Effect["onDeploy"]; ids: number[] }>();
+  for (const e of effects) {
+    const to = e[which];
+    const key = `${e.kind}:${to}`;
+    const g = groups.get(key) ?? { kind: e.kind, to, ids: [] };
+    g.ids.push(e.id);
+    groups.set(key, g);
+  }
+  for (const { kind, to, ids } of groups.values()) {
+    const where = { id: { in: ids } };
+    if (kind === "ixp") {
+      if (to === "delete") await tx.ixpSession.deleteMany({ where });
+      else await tx.ixpSession.updateMany({ where, data: { status: to } });
+    } else if (to === "delete") await tx.directSession.deleteMany({ where });
+    else await tx.directSession.updateMany({ where, data: { status: to } });
+  }
+}
+
+/**
+ * Moves a change from one of `from` to `to` and applies its effects in the same transaction,
+ * so that no crash leaves a change ended with its sessions half-way. Returns false when the
+ * change was no longer in `from` (someone else ended it): nothing was changed.
+ */
+export async function endChange(
+  s: ChangeServices,
+  c: { id: number; effects: unknown },
+  from: readonly ChangeStatus[],
+  to: ChangeStatus,
+  data: Prisma.ChangeRequestUpdateManyMutationInput,
+  effects: "onDeploy" | "onRevert" | "keep",
+): Promise<boolean> {
+  return s.db.prisma.$transaction(async (tx) => {
+    const n = await tx.changeRequest.updateMany({
+      where: { id: c.id, status: { in: [...from] } },
+      data: { ...data, status: to },
+    });
+    if (n.count === 0) return false;
+    if (effects !== "keep") await applyEffects(tx, effectsOf(c), effects);
+    return true;
+  });
+}
+
+export function mergeEffects(older: Effect[], newer: Effect[]): Effect[] {
+  const key = (e: Effect) => `${e.kind}:${e.id}`;
+  const out = new Map<string, Effect>();
+  for (const e of older) out.set(key(e), e);
+  for (const e of newer) {
+    const prev = out.get(key(e));
+    // The revert of the oldest change wins: that is the state before any of them.
+    out.set(key(e), prev ? { ...e, onRevert: prev.onRevert } : e);
+  }
+  return [...out.values()];
+}
+
+export const revertEffects = (db: Database, effects: Effect[]) =>
+  db.prisma.$transaction((tx) => applyEffects(tx, effects, "onRevert"));

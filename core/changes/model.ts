@@ -1,0 +1,155 @@
+// The change request as a record: its services, its row type, the one status table every
+// status check reads, and the small pieces every step shares (who asked, how a change is
+// loaded, audited and refused).
+import { audit } from "../audit.js";
+import type { Config } from "../config.js";
+import type { SecretBox } from "../crypto.js";
+import type { Database, Prisma, SessionStatus } from "../db.js";
+import { UserError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Clock, DriverFactory, JobQueue, Notifier, RouterInfo } from "../ports.js";
+import type { Reply } from "../reply.js";
+import type { Actor } from "../roles.js";
+import { clip } from "../asn.js";
+import { changeObject } from "./refs.js";
+
+export const DEPLOY_QUEUE = "deploy";
+
+/** What core/changes needs from a running peerbot (a subset of commands' Services). */
+export interface ChangeServices {
+  db: Database;
+  config: Config;
+  clock: Clock;
+  jobs: JobQueue;
+  notifier?: Notifier;
+  secrets?: SecretBox;
+  log: Logger;
+  drivers: DriverFactory;
+}
+
+/** A session status change that a change carries: applied on deploy, undone on reject/expiry. */
+export interface Effect {
+  kind: "ixp" | "direct";
+  id: number;
+  /** Status after a successful deploy, or "delete". */
+  onDeploy: SessionStatus | "delete";
+  /** Status to restore when the change is rejected or expires, or "delete" (it was created for it). */
+  onRevert: SessionStatus | "delete";
+}
+
+export type ChangeRow = Prisma.ChangeRequestGetPayload<{ include: { router: true; approvals: true } }>;
+
+export type ChangeStatus = ChangeRow["status"];
+
+/**
+ * The change status machine in one table: every status check reads it. `open`: it can be
+ * decided (approved, rejected, superseded); `locking`: its router takes no other change;
+ * `terminal`: nothing happens to it any more.
+ */
+export const CHANGE_STATUS: Record<
+  ChangeStatus,
+  { open: boolean; locking: boolean; terminal: boolean; label: string; kind: Reply["kind"] }
+> = {
+  planning: { open: false, locking: false, terminal: false, label: "being planned", kind: "info" },
+  pending: { open: true, locking: false, terminal: false, label: "waiting for approval", kind: "info" },
+  approved: { open: true, locking: false, terminal: false, label: "approved", kind: "info" },
+  queued: { open: false, locking: true, terminal: false, label: "approved, deploy queued", kind: "info" },
+  deploying: { open: false, locking: true, terminal: false, label: "deploying", kind: "info" },
+  deployed: { open: false, locking: false, terminal: true, label: "deployed", kind: "success" },
+  failed: { open: false, locking: false, terminal: true, label: "failed", kind: "error" },
+  rolled_back: { open: false, locking: false, terminal: true, label: "rolled back", kind: "error" },
+  rejected: { open: false, locking: false, terminal: true, label: "rejected", kind: "warning" },
+  superseded: { open: false, locking: false, terminal: true, label: "superseded", kind: "warning" },
+  expired: { open: false, locking: false, terminal: true, label: "expired", kind: "warning" },
+};
+const statuses = (f: (v: (typeof CHANGE_STATUS)[ChangeStatus]) => boolean) =>
+  (Object.keys(CHANGE_STATUS) as ChangeStatus[]).filter((k) => f(CHANGE_STATUS[k]));
+export const OPEN = statuses((v) => v.open);
+export const LOCKING = statuses((v) => v.locking);
+/** Listed by `changes`: everything not yet ended. */
+export const ACTIVE = statuses((v) => !v.terminal);
+
+/** How many deploy jobs a change may be given (each with the queue's own retries). */
+export const MAX_DEPLOY_JOBS = 3;
+/** A draft older than this was left behind by a `peer` that failed or was killed. */
+export const PLANNING_GRACE_MS = 120_000;
+/** A queued or deploying change untouched this long is checked for a live job. */
+export const RECONCILE_GRACE_MS = 30_000;
+
+/** The people a change carries effects of (rows from before `requesters` have only requestedBy). */
+export const requestersOf = (c: { requesters: string[]; requestedBy: string }) =>
+  c.requesters.length ? c.requesters : [c.requestedBy];
+
+export const actorKey = (a: Actor) => `${a.platform}:${a.userId}`;
+
+export function routerInfo(r: ChangeRow["router"]): RouterInfo {
+  return {
+    id: r.id,
+    name: r.name,
+    hostname: r.hostname,
+    port: r.port,
+    platform: r.platform,
+    username: r.username,
+    passwordEnc: r.passwordEnc,
+    privateKeyEnc: r.privateKeyEnc,
+    credentialEnv: r.credentialEnv,
+    hostKeyFingerprint: r.hostKeyFingerprint,
+    configPath: r.configPath,
+  };
+}
+
+export async function loadChange(db: Database, id: number): Promise<ChangeRow | null> {
+  return db.prisma.changeRequest.findUnique({ where: { id }, include: { router: true, approvals: true } });
+}
+
+export async function transitionAudit(
+  s: ChangeServices,
+  actor: Actor | null,
+  change: { id: number; routerId: number },
+  what: string,
+  message = "",
+) {
+  await audit(s.db, {
+    actor: actor ?? PEERBOT,
+    channel: "",
+    command: `change.${what}`,
+    args: `#${change.id}`,
+    outcome: "ok",
+    message,
+    objects: [changeObject(change.id), `router:${change.routerId}`],
+  }).catch((err: unknown) => s.log.error("audit write failed", { err }));
+}
+
+export const PEERBOT: Actor = { platform: "console", userId: "peerbot", userName: "peerbot" };
+
+export const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+export function errorLine(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return clip(m.split("\n").find((l) => l.trim()) ?? m, 300);
+}
+
+export function notOpen(c: ChangeRow): UserError {
+  const why =
+    c.status === "superseded"
+      ? `was superseded (${c.reason})`
+      : CHANGE_STATUS[c.status].locking
+        ? `is already approved and ${c.status}`
+        : c.status === "approved"
+          ? "is already approved"
+          : c.status === "planning"
+            ? "is still being planned"
+            : `is ${CHANGE_STATUS[c.status].label}`;
+  return new UserError(
+    `Change #${c.id} ${why}; there is nothing to decide.`,
+    CHANGE_STATUS[c.status].locking
+      ? "`changes` shows where it stands; an admin can end a stuck one with `change <id> abandon`."
+      : "`changes` lists the open ones.",
+  );
+}
+
+export async function requireChange(s: ChangeServices, id: number): Promise<ChangeRow> {
+  const c = await loadChange(s.db, id);
+  if (!c) throw new UserError(`There is no change #${id}.`, "`changes` lists the open ones.");
+  return c;
+}
