@@ -37,16 +37,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
           post: (ch, reply) => session!.notifier.post(ch, reply),
         },
       });
-      let stopPolling = () => {};
-      let reconciler: { stop(): void; tick(): Promise<void> } | undefined;
+      let schedules: { stop(): void } | undefined;
       try {
         await registerWorkers(rt);
-        reconciler = await startReconciling(rt);
-        if (!rt.services.config.REDIS_URL) {
-          // Without Redis there is no shared schedule: poll from this process while it runs.
-          const { startPollTicker } = await import("../jobs/poll-sessions.js");
-          stopPolling = startPollTicker(rt.services, rt.queue);
-        }
+        schedules = await startSchedules(rt);
         session = new ConsoleSession(buildRegistry(), rt.services, user, process.stdout);
         const interactive = Boolean(process.stdin.isTTY);
         const { hasIxps } = await import("../core/inventory.js");
@@ -57,13 +51,11 @@ const SUBCOMMANDS: Record<string, Sub> = {
           ...(interactive ? [`peerbot console as ${user}. Type \`help\`, or \`quit\` to leave.`] : []),
         ];
         await runConsole(session, { input: process.stdin, output: process.stdout, interactive }, banner);
-        stopPolling();
-        reconciler.stop();
+        schedules.stop();
         await rt.queue.drain();
         return 0;
       } finally {
-        stopPolling();
-        reconciler?.stop();
+        schedules?.stop();
         await rt.close();
       }
     },
@@ -77,12 +69,11 @@ const SUBCOMMANDS: Record<string, Sub> = {
       const rt = await boot(config, { allowEmbedded: false, migrateInChild: true, notifier: router });
       await registerWorkers(rt);
       await rt.queue.start();
-      await scheduleJobs(rt);
-      const reconciler = await startReconciling(rt);
+      const schedules = await startSchedules(rt);
       const stop = await startPlatforms(rt, router);
       process.stderr.write("peerbot started\n");
       await waitForSignal();
-      reconciler.stop();
+      schedules.stop();
       await stop();
       await rt.close();
       return 0;
@@ -104,11 +95,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
       });
       await registerWorkers(rt);
       await rt.queue.start();
-      await scheduleJobs(rt);
-      const reconciler = await startReconciling(rt);
+      const schedules = await startSchedules(rt);
       process.stderr.write("peerbot worker: waiting for jobs.\n");
       await waitForSignal();
-      reconciler.stop();
+      schedules.stop();
       await rt.close();
       return 0;
     },
@@ -189,22 +179,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
 };
 
-/** Repeatable jobs (BullMQ only: the schedule lives in Redis, shared by every process). */
-async function scheduleJobs(rt: Runtime): Promise<void> {
-  const { BullJobQueue } = await import("../jobs/queue.js");
-  if (!(rt.queue instanceof BullJobQueue)) return;
-  const { schedulePeeringdbSync, PEERINGDB_SYNC_QUEUE } = await import("../jobs/peeringdb-sync.js");
-  await schedulePeeringdbSync(rt.queue.queue(PEERINGDB_SYNC_QUEUE), {
-    everyMs: rt.services.config.PEERINGDB_SYNC_INTERVAL,
-  });
-  const { schedulePolling, POLL_QUEUE } = await import("../jobs/poll-sessions.js");
-  await schedulePolling(rt.queue.queue(POLL_QUEUE), rt.services.config.PEERBOT_POLL_INTERVAL);
-}
-
-/** The reconciler, at start-up and on its timer; each tick declares the Redis schedules again. */
-async function startReconciling(rt: Runtime) {
-  const { startReconciler } = await import("../jobs/reconcile.js");
-  return startReconciler(rt.services, { also: () => scheduleJobs(rt) });
+/** Every schedule (repeatable jobs, polling, the reconciler): jobs/schedule.ts. */
+async function startSchedules(rt: Runtime): Promise<{ stop(): void }> {
+  const { startSchedules } = await import("../jobs/schedule.js");
+  return startSchedules(rt.queue, rt.services);
 }
 
 /** Registers every queue's worker function on the runtime's queue. */

@@ -7,13 +7,12 @@ import { roleBinding } from "../core/config.js";
 import { SecretBox, newSecretKey } from "../core/crypto.js";
 import { openDatabase, type Database } from "../core/db.js";
 import { createLogger, type Logger } from "../core/log.js";
-import { systemClock, type Notifier } from "../core/ports.js";
-import type { Services } from "../commands/registry.js";
+import type { Notifier } from "../core/ports.js";
+import type { Services } from "../core/services.js";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../drivers/embedded-postgres.js";
 import { BullJobQueue, InProcessQueue, type RunnableQueue } from "../jobs/queue.js";
 import { migrate } from "../prisma/migrate.js";
-import { createDriverFactory } from "../drivers/router/factory.js";
-import { messageTracker } from "../commands/messages.js";
+import { createServices } from "./services.js";
 
 /** In the embedded demo, with no PEERBOT_ROLES, these console users get these roles. */
 export const DEMO_ROLES: RoleBinding[] = [
@@ -82,17 +81,14 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
       queue = new InProcessQueue(log);
       notes.push("No REDIS_URL: jobs run inside this process.");
     }
-    const services: Services = {
+    const services: Services = createServices({
       db,
       config: cfg,
-      clock: systemClock,
       jobs: queue,
       notifier: opts.notifier,
       secrets,
       log,
-      drivers: createDriverFactory({ secrets, dataDir: cfg.PEERBOT_DATA_DIR }),
-      messages: messageTracker(db),
-    };
+    });
     const q = queue;
     const d = db;
     return {

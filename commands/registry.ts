@@ -1,18 +1,15 @@
 // Every command is declared once: name, aliases, summary, examples, argument grammar and
 // zod schema, the role it needs, and a handler that calls core/ and returns a Reply.
 import type { z } from "zod";
-import type { ChangeServices } from "../core/changes.js";
 import type { Role } from "../core/config.js";
 import type { MessageRef } from "../core/ports.js";
 import type { Reply } from "../core/reply.js";
 import type { Actor } from "../core/roles.js";
 import type { ArgSpec } from "./grammar.js";
 
-/** What a running peerbot hands to every command and job: what core needs, and more. */
-export interface Services extends ChangeServices {
-  /** Told where a reply was posted, so a job can update that message later (see Reply.track). */
-  messages?: { posted(reply: Reply, ref: MessageRef): Promise<void> };
-}
+import type { Services } from "../core/services.js";
+
+export type { Services };
 
 /** One thing a user did: a command line typed, or a button pressed. */
 export interface Invocation {

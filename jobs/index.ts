@@ -1,5 +1,5 @@
 // Every queue's worker function, registered on whichever queue implementation is running.
-import type { Services } from "../commands/registry.js";
+import type { Services } from "../core/services.js";
 import { registerDeployWorker } from "./deploy.js";
 import { registerPeeringdbWorker } from "./peeringdb.js";
 import { registerPollWorker } from "./poll-sessions.js";

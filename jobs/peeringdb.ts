@@ -1,9 +1,8 @@
 // The `peeringdb-sync` queue as peerbot runs it: the sync job of jobs/peeringdb-sync.ts, with
 // its progress also drawn into the message of the `sync` command that asked for it.
-import type { Services } from "../commands/registry.js";
+import type { Services } from "../core/services.js";
 import { trackedMessage } from "../core/inventory.js";
 import type { Reply } from "../core/reply.js";
-import { peeringDbClientFromConfig } from "../drivers/peeringdb/client.js";
 import {
   PEERINGDB_SYNC_QUEUE,
   runPeeringdbSyncJob,
@@ -59,7 +58,7 @@ export function registerPeeringdbWorker(queue: RunnableQueue, s: Services): void
             .catch((err: unknown) => s.log.warn("sync: message update failed", { err: String(err) }));
       };
       const result = await runPeeringdbSyncJob(
-        { db: s.db, source: () => peeringDbClientFromConfig(s.config, s.log), log: s.log },
+        { db: s.db, source: s.peeringdb, log: s.log },
         data,
         async (p) => {
           await job.progress(p);

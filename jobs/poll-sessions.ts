@@ -8,11 +8,11 @@
 // from a job scheduler (upserted when the worker is registered; every process upserts the
 // same one); in-process, startPollTicker ticks with a timer.
 import type { Queue } from "bullmq";
-import type { Services } from "../commands/registry.js";
+import type { Services } from "../core/services.js";
 import { pollRouter, POLL_QUEUE, type PollReport } from "../core/polling.js";
 import { pollableRouterIds } from "../core/inventory.js";
 import type { JobQueue } from "../core/ports.js";
-import { BullJobQueue, type RunnableQueue } from "./queue.js";
+import type { RunnableQueue } from "./queue.js";
 
 export { POLL_QUEUE };
 export const POLL_TICK_JOB = "tick";
@@ -47,11 +47,7 @@ export async function requestPoll(jobs: JobQueue, routerId: number, delayMs = 0)
   });
 }
 
-export function registerPollWorker(
-  queue: RunnableQueue,
-  services: Services,
-  opts: { schedule?: boolean } = {},
-): void {
+export function registerPollWorker(queue: RunnableQueue, services: Services): void {
   queue.register(
     POLL_QUEUE,
     async (job): Promise<PollReport | { routers: number }> => {
@@ -64,14 +60,6 @@ export function registerPollWorker(
     // Routers are polled side by side; one router's poll never retries (the next one comes).
     { attempts: 1, concurrency: 4 },
   );
-  // On Redis every process upserts the same scheduler; in-process, see startPollTicker.
-  if (queue instanceof BullJobQueue && (opts.schedule ?? true)) {
-    schedulePolling(queue.queue(POLL_QUEUE), services.config.PEERBOT_POLL_INTERVAL).catch((err: unknown) =>
-      services.log.warn("could not schedule session polling", {
-        err: err instanceof Error ? err.message : String(err),
-      }),
-    );
-  }
 }
 
 /** The BullMQ job scheduler that ticks every `everyMs` (upserting again replaces it). */

@@ -1,16 +1,14 @@
 // Services for in-process tests: a private database, a config built from explicit values
 // (never the developer's environment), in-process jobs and a logger that keeps its lines.
 import { Writable } from "node:stream";
-import type { Services } from "../../commands/registry.js";
+import type { Services } from "../../core/services.js";
+import { createServices } from "../../bot/services.js";
 import { loadConfig, type Config } from "../../core/config.js";
 import { SecretBox, newSecretKey } from "../../core/crypto.js";
 import { createLogger } from "../../core/log.js";
-import { systemClock } from "../../core/ports.js";
 import { DEMO_ROLES } from "../../bot/runtime.js";
 import { InProcessQueue } from "../../jobs/queue.js";
 import type { TestDatabase } from "./db.js";
-import { createDriverFactory } from "../../drivers/router/factory.js";
-import { messageTracker } from "../../commands/messages.js";
 
 export interface TestServices extends Services {
   logLines: string[];
@@ -33,16 +31,9 @@ export function testServices(
   const log = createLogger("debug", (l) => logLines.push(l));
   const queue = new InProcessQueue(log);
   return {
-    db,
-    config: testConfig(env),
-    clock: systemClock,
-    jobs: queue,
+    ...createServices({ db, config: testConfig(env), jobs: queue, secrets, log, dataDir }),
     queue,
-    secrets,
-    log,
     logLines,
-    drivers: createDriverFactory({ secrets, dataDir }),
-    messages: messageTracker(db),
   };
 }
 

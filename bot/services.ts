@@ -1,0 +1,45 @@
+// createServices: the one place the service bag is assembled, for every peerbot process
+// (`start`, `worker`, `console`, `seed-demo`, through bot/runtime.ts) and for the tests. It
+// picks the implementations of core's ports: the router driver factory, the PeeringDB client,
+// the message tracker. The database, the queue and the notifier come from the caller, who
+// owns their lifetimes.
+import { messageTracker } from "../commands/messages.js";
+import type { Config } from "../core/config.js";
+import type { SecretBox } from "../core/crypto.js";
+import type { Database } from "../core/db.js";
+import type { Logger } from "../core/log.js";
+import { systemClock, type Clock, type DriverFactory, type JobQueue, type Notifier } from "../core/ports.js";
+import type { Services } from "../core/services.js";
+import { peeringDbClientFromConfig } from "../drivers/peeringdb/client.js";
+import { createDriverFactory } from "../drivers/router/factory.js";
+
+export interface ServiceParts {
+  db: Database;
+  config: Config;
+  jobs: JobQueue;
+  log: Logger;
+  secrets?: SecretBox;
+  notifier?: Notifier;
+  clock?: Clock;
+  /** Base folder of file routers' configurations (default PEERBOT_DATA_DIR). */
+  dataDir?: string;
+  /** Another driver factory (a test's own routers). */
+  drivers?: DriverFactory;
+}
+
+export function createServices(p: ServiceParts): Services {
+  return {
+    db: p.db,
+    config: p.config,
+    clock: p.clock ?? systemClock,
+    jobs: p.jobs,
+    notifier: p.notifier,
+    secrets: p.secrets,
+    log: p.log,
+    drivers:
+      p.drivers ??
+      createDriverFactory({ secrets: p.secrets, dataDir: p.dataDir ?? p.config.PEERBOT_DATA_DIR }),
+    messages: messageTracker(p.db),
+    peeringdb: () => peeringDbClientFromConfig(p.config, p.log),
+  };
+}

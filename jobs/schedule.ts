@@ -1,0 +1,31 @@
+// Every schedule peerbot keeps, declared here and nowhere else:
+// - on Redis, the repeatable jobs (PeeringDB sync, session polling) live in Redis, shared by
+//   every process; each process declares them at start and again on every reconciler tick, so
+//   that a Redis restarted without persistence gets them back;
+// - without Redis (the console), session polling ticks on a timer in this process;
+// - everywhere, the reconciler (jobs/reconcile.ts) runs at start and on its timer.
+import type { Services } from "../core/services.js";
+import { PEERINGDB_SYNC_QUEUE, schedulePeeringdbSync } from "./peeringdb-sync.js";
+import { POLL_QUEUE, schedulePolling, startPollTicker } from "./poll-sessions.js";
+import { BullJobQueue, type RunnableQueue } from "./queue.js";
+import { startReconciler } from "./reconcile.js";
+
+/** Declares the repeatable jobs on Redis (upserting: safe from every process, any number of times). */
+async function declareRepeatables(queue: BullJobQueue, s: Services): Promise<void> {
+  await schedulePeeringdbSync(queue.queue(PEERINGDB_SYNC_QUEUE), {
+    everyMs: s.config.PEERINGDB_SYNC_INTERVAL,
+  });
+  await schedulePolling(queue.queue(POLL_QUEUE), s.config.PEERBOT_POLL_INTERVAL);
+}
+
+/** Starts every schedule for a process that runs workers; `stop()` ends the timers. */
+export async function startSchedules(queue: RunnableQueue, s: Services): Promise<{ stop(): void }> {
+  const stops: (() => void)[] = [];
+  if (queue instanceof BullJobQueue) await declareRepeatables(queue, s);
+  else stops.push(startPollTicker(s, queue));
+  const reconciler = startReconciler(s, {
+    also: queue instanceof BullJobQueue ? () => declareRepeatables(queue, s) : undefined,
+  });
+  stops.push(() => reconciler.stop());
+  return { stop: () => stops.forEach((f) => f()) };
+}
