@@ -2,6 +2,9 @@
 //
 // Deploy:  configure checkpoint save <cp>        (so that a confirmed change can be undone)
 //          configure session <name>             (a private candidate)
+//          no <owned section>                   (for every owned section the router has, so
+//                                                that what the candidate no longer renders
+//                                                goes away)
 //          <candidate lines>                    (EOS checks each line as it is typed)
 //          show session-config diffs            (the router's own unified diff)
 //          commit timer <hh:mm:ss>              (EOS reverts by itself unless confirmed)
@@ -10,15 +13,32 @@
 //           `configure checkpoint restore <cp>` (confirmed).
 // State:   show ip bgp summary | json, show ipv6 bgp summary | json.
 //
-// What peerbot owns (getConfig): `show running-config section <s>` for each of
-// `ownedSections`, by default "router bgp".
+// What peerbot owns (getConfig): the top-level sections of `show running-config` that match
+// `ownedSections`, by default EOS_OWNED_SECTIONS: the prefix-lists, as-path and community
+// lists and route-map entries named pb-*, and the whole `router bgp` block; that is
+// everything the eos template renders. They are returned grouped in that order, each as EOS
+// prints it with the "!" that closes it. (The whole configuration is read and cut rather than
+// asked for with `section <regex>`, whose regex also matches sections that merely mention a
+// pb- name, such as router bgp.) A deploy replaces them: the candidate must consist of owned
+// sections only, and an owned section it no longer has is removed.
 import { randomBytes } from "node:crypto";
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
-import { CliDriverBase, parseAsn, toBgpState, type CliDriverOptions } from "../ssh/cli-driver.js";
+import {
+  CliDriverBase,
+  ownedIosSections,
+  parseAsn,
+  splitIosSections,
+  toBgpState,
+  unownedIosHeaders,
+  type CliDriverOptions,
+} from "../ssh/cli-driver.js";
 import { escapeRegExp, type PromptSpec } from "../ssh/shell.js";
 
 export interface EosDriverOptions extends CliDriverOptions {
-  /** Sections of the running configuration peerbot owns. Default ["router bgp"]. */
+  /**
+   * The top-level sections peerbot owns, as the first words of their header with `*` for any
+   * characters in a word ("route-map pb-*", "router bgp"). Default EOS_OWNED_SECTIONS.
+   */
   ownedSections?: string[];
   /** Prefix of the configuration session names. Default "peerbot". */
   sessionPrefix?: string;
@@ -33,6 +53,18 @@ export const EOS_PROMPT: PromptSpec = {
 };
 
 const EOS_INIT = ["enable", "terminal length 0", "terminal width 32767"];
+
+/** What the eos template renders, in the order getConfig returns it (see templates/router/README.md). */
+export const EOS_OWNED_SECTIONS = [
+  "ip prefix-list pb-*",
+  "ipv6 prefix-list pb-*",
+  "ip as-path access-list pb-*",
+  "ip community-list pb-*",
+  "ip large-community-list pb-*",
+  "ip extcommunity-list pb-*",
+  "route-map pb-*",
+  "router bgp",
+];
 
 // EOS prefixes every error (and only errors) with "% ".
 const EOS_ERROR = /^\s*% ?\S/m;
@@ -56,7 +88,7 @@ export class EosDriver extends CliDriverBase {
 
   constructor(opts: EosDriverOptions) {
     super(opts, EOS_PROMPT, EOS_INIT);
-    this.ownedSections = opts.ownedSections ?? ["router bgp"];
+    this.ownedSections = opts.ownedSections ?? EOS_OWNED_SECTIONS;
     this.prefix = opts.sessionPrefix ?? "peerbot";
     this.batchSize = opts.batchSize ?? 50;
   }
@@ -67,19 +99,31 @@ export class EosDriver extends CliDriverBase {
   }
 
   protected async doGetConfig(): Promise<string> {
-    const parts: string[] = [];
-    for (const section of this.ownedSections) {
-      const out = await this.run(`show running-config section ${section}`);
-      if (EOS_ERROR.test(out))
-        throw this.error(`${this.label} refused 'show running-config section ${section}': ${out}`);
-      if (out.trim()) parts.push(out.replace(/\n+$/, ""));
-    }
-    return parts.length ? parts.join("\n") + "\n" : "";
+    const owned = await this.readOwned();
+    return owned.length ? owned.map((s) => s.lines.join("\n")).join("\n") + "\n" : "";
+  }
+
+  /** The owned sections of the running configuration, as EOS prints them. */
+  private async readOwned() {
+    const out = await this.run("show running-config");
+    // An error is the whole answer; a "%" further down may be configuration (a banner).
+    if (/^%/.test(out.trimStart()))
+      throw this.failure(`${this.label} refused 'show running-config'`, eosErrors(out), out);
+    return ownedIosSections(splitIosSections(out), this.ownedSections);
   }
 
   protected async doLoadCandidate(config: string): Promise<void> {
     this.requireState(["idle", "editing", "confirmed", "reverted"], "load a candidate");
+    const outside = unownedIosHeaders(config, this.ownedSections);
+    if (outside.length)
+      throw this.notOwned(
+        outside.map((h) => `'${h}'`),
+        this.ownedSections,
+      );
     if (this.state === "editing") await this.abortSession();
+    // What peerbot owns now, removed first in the session: the candidate then replaces it
+    // instead of merging into it.
+    const removals = [...new Set((await this.readOwned()).map((s) => `no ${s.header}`))];
     const id = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
     this.sessionName = `${this.prefix}-${id}`;
     this.checkpoint = `${this.prefix}-pre-${id}`;
@@ -90,10 +134,12 @@ export class EosDriver extends CliDriverBase {
     const entered = await this.session.run(`configure session ${this.sessionName}`);
     if (EOS_ERROR.test(entered.output) || !entered.prompt.includes("(config-s-")) {
       const lock = LOCKED.test(entered.output);
-      throw this.error(
+      throw this.failure(
         lock
-          ? `the configuration of ${this.label} is locked by another session: ${entered.output.trim()}`
-          : `could not open configuration session ${this.sessionName} on ${this.label}: ${entered.output.trim()}`,
+          ? `the configuration of ${this.label} is locked by another session`
+          : `could not open configuration session ${this.sessionName} on ${this.label}`,
+        eosErrors(entered.output),
+        entered.output,
         lock,
       );
     }
@@ -103,18 +149,26 @@ export class EosDriver extends CliDriverBase {
       .split(/\r?\n/)
       .map((l) => l.replace(/\s+$/, ""))
       .filter((l) => l.trim() !== "" && l.trim() !== "!" && l.trim() !== "end");
-    const results = await this.session.runLines(lines, { batchSize: this.batchSize, stopOn: EOS_ERROR });
+    const results = await this.session.runLines([...removals, ...lines], {
+      batchSize: this.batchSize,
+      stopOn: EOS_ERROR,
+    });
     const bad = results.find((r) => EOS_ERROR.test(r.output));
     if (bad) {
       await this.abortSession();
-      throw this.error(`${this.label} rejected the line '${bad.line.trim()}':\n${bad.output.trim()}`);
+      throw this.failure(
+        `${this.label} rejected the line '${bad.line.trim()}'`,
+        eosErrors(bad.output),
+        bad.output,
+      );
     }
   }
 
   protected async doCompare(): Promise<string> {
     this.requireState(["editing"], "compare");
     const out = await this.run("show session-config diffs");
-    if (EOS_ERROR.test(out)) throw this.error(`'show session-config diffs' failed on ${this.label}: ${out}`);
+    if (EOS_ERROR.test(out))
+      throw this.failure(`'show session-config diffs' failed on ${this.label}`, eosErrors(out), out);
     return this.redact(out.replace(/\n+$/, ""));
   }
 
@@ -127,10 +181,12 @@ export class EosDriver extends CliDriverBase {
       const lock = LOCKED.test(out);
       await this.abortSession().catch(() => undefined);
       this.state = "idle";
-      throw this.error(
+      throw this.failure(
         lock
-          ? `the configuration of ${this.label} is locked by another session; nothing was applied: ${out.trim()}`
-          : `${this.label} refused the commit; nothing was applied: ${out.trim()}`,
+          ? `the configuration of ${this.label} is locked by another session, nothing was applied`
+          : `${this.label} refused the commit, nothing was applied`,
+        eosErrors(out),
+        out,
         lock,
       );
     }
@@ -146,7 +202,11 @@ export class EosDriver extends CliDriverBase {
       if (/not found|does not exist|no such|expired|rolled back|not pending/i.test(out)) {
         throw this.rolledBackByRouter(out.trim());
       }
-      throw this.error(`confirming session ${this.sessionName} failed on ${this.label}: ${out.trim()}`);
+      throw this.failure(
+        `confirming session ${this.sessionName} failed on ${this.label}`,
+        eosErrors(out),
+        out,
+      );
     }
     this.state = "confirmed";
   }
@@ -161,7 +221,11 @@ export class EosDriver extends CliDriverBase {
       await this.leaveSession();
       const out = await this.run(`configure session ${this.sessionName} abort`, this.commitTimeoutMs);
       if (EOS_ERROR.test(out) && !/not found|does not exist|no such/i.test(out)) {
-        throw this.error(`aborting session ${this.sessionName} failed on ${this.label}: ${out.trim()}`);
+        throw this.failure(
+          `aborting session ${this.sessionName} failed on ${this.label}`,
+          eosErrors(out),
+          out,
+        );
       }
       this.state = "idle";
       return;
@@ -180,7 +244,11 @@ export class EosDriver extends CliDriverBase {
     await this.leaveSession();
     const out = await this.run(`configure checkpoint restore ${this.checkpoint}`, this.commitTimeoutMs);
     if (EOS_ERROR.test(out)) {
-      throw this.error(`restoring checkpoint ${this.checkpoint} failed on ${this.label}: ${out.trim()}`);
+      throw this.failure(
+        `restoring checkpoint ${this.checkpoint} failed on ${this.label}`,
+        eosErrors(out),
+        out,
+      );
     }
     this.state = "idle";
   }
@@ -234,6 +302,14 @@ export class EosDriver extends CliDriverBase {
     await this.session.run("end");
     this.inSession = false;
   }
+}
+
+/** EOS's "% ..." lines, trimmed. */
+function eosErrors(out: string): string[] {
+  return out
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^% ?\S/.test(l));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,11 +6,11 @@ import { DriverError, type DriverFactory, type RouterDriver, type RouterInfo } f
 import { SshPool } from "../ssh/pool.js";
 import { targetFromRouter } from "../ssh/target.js";
 import { Bird2Driver, bird2OptionsFromConfigPath } from "./bird2.js";
-import { EosDriver } from "./eos.js";
+import { EOS_OWNED_SECTIONS, EosDriver } from "./eos.js";
 import { FileDriver } from "./file.js";
 import { FrrDriver, frrOptionsFromConfigPath } from "./frr.js";
-import { IosXrDriver } from "./iosxr.js";
-import { JunosDriver } from "./junos.js";
+import { IOSXR_OWNED_SECTIONS, IosXrDriver } from "./iosxr.js";
+import { JUNOS_OWNED_PATHS, JunosDriver } from "./junos.js";
 
 export interface FactoryOptions {
   secrets?: SecretBox;
@@ -62,13 +62,15 @@ export function createDriverFactory(opts: FactoryOptions): DriverFactory {
     const target = targetFromRouter(router, credentialsOf(router, opts.secrets));
     const override = opts.extra?.[router.platform];
     if (override) return override(router, { pool, target });
+    // The CLI drivers read back (and replace) what the built-in templates render; see
+    // "what peerbot owns and reads back" in templates/router/README.md.
     switch (router.platform) {
       case "junos":
-        return new JunosDriver({ pool, target });
+        return new JunosDriver({ pool, target, ownedPaths: JUNOS_OWNED_PATHS });
       case "iosxr":
-        return new IosXrDriver({ pool, target });
+        return new IosXrDriver({ pool, target, ownedSections: IOSXR_OWNED_SECTIONS });
       case "eos":
-        return new EosDriver({ pool, target });
+        return new EosDriver({ pool, target, ownedSections: EOS_OWNED_SECTIONS });
       case "bird2":
         return new Bird2Driver({ pool, target, ...bird2OptionsFromConfigPath(router.configPath) });
       case "frr":

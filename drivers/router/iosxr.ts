@@ -2,9 +2,11 @@
 //
 // Deploy:  configure exclusive            (locks out other commits until we leave; "shared"
 //                                          uses plain `configure`)
+//          no <owned section>             (for every owned section the router has, so that
+//                                          what the candidate no longer renders goes away)
 //          <candidate lines>              (typed in batches; a line the parser refuses ends the
 //                                          load: `abort`, and the router's error is reported)
-//          show commit changes diff       (the router's own diff)
+//          show commit changes diff       (the router's own diff: the net change)
 //          commit confirmed <seconds>     (pseudo-atomic: a refused item reverts everything and
 //                                          `show configuration failed` says why; XR rolls back
 //                                          by itself unless confirmed)
@@ -12,14 +14,23 @@
 // Rollback: abort before a commit; `rollback configuration last 1` after one.
 // State:   show bgp neighbors (text), parsed.
 //
-// What peerbot owns (getConfig): the sections in `ownedSections` (default "router bgp"),
-// from `show running-config <section>`.
+// What peerbot owns (getConfig): the top-level sections that match `ownedSections`, by default
+// IOSXR_OWNED_SECTIONS: every prefix-set, as-path-set, community-set, large-community-set,
+// extcommunity-set and route-policy named pb-*, and the whole `router bgp` block; that is
+// everything the iosxr template renders. They are cut out of `show running-config` and
+// returned grouped in that order, each as XR prints it with the "!" that closes it (so a
+// render verifies only if it is laid out the same way).
+// A deploy replaces them: the candidate must consist of owned sections only, and an owned
+// section it no longer has (say the last pb- policy) is removed.
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
 import {
   CliDriverBase,
+  ownedIosSections,
   parseAsn,
   parseDuration,
+  splitIosSections,
   toBgpState,
+  unownedIosHeaders,
   type CliDriverOptions,
 } from "../ssh/cli-driver.js";
 import type { DriverError } from "../ssh/errors.js";
@@ -28,7 +39,10 @@ import { escapeRegExp, type PromptSpec } from "../ssh/shell.js";
 export interface IosXrDriverOptions extends CliDriverOptions {
   /** "exclusive" (default) or "shared" (plain `configure`). */
   configMode?: "exclusive" | "shared";
-  /** Sections of the running configuration peerbot owns. Default ["router bgp"]. */
+  /**
+   * The top-level sections peerbot owns, as the first words of their header with `*` for any
+   * characters in a word ("route-policy pb-*", "router bgp"). Default IOSXR_OWNED_SECTIONS.
+   */
   ownedSections?: string[];
   /** Configuration lines sent per round trip. Default 50. */
   batchSize?: number;
@@ -42,6 +56,27 @@ export const IOSXR_PROMPT: PromptSpec = {
 };
 
 const IOSXR_INIT = ["terminal length 0", "terminal width 511"];
+
+/** What the iosxr template renders, in the order getConfig returns it (see templates/router/README.md). */
+export const IOSXR_OWNED_SECTIONS = [
+  "prefix-set pb-*",
+  "as-path-set pb-*",
+  "community-set pb-*",
+  "large-community-set pb-*",
+  "extcommunity-set * pb-*",
+  "route-policy pb-*",
+  "router bgp",
+];
+
+/** Sections whose body ends with a keyword of its own (RPL). */
+const XR_BLOCKS: Record<string, string> = {
+  "route-policy": "end-policy",
+  "prefix-set": "end-set",
+  "as-path-set": "end-set",
+  "community-set": "end-set",
+  "large-community-set": "end-set",
+  "extcommunity-set": "end-set",
+};
 
 // XR's parser and commit errors start with "%" ("% Invalid input detected at '^' marker.").
 const LINE_ERROR = /^\s*%\s*\S/m;
@@ -72,33 +107,46 @@ export class IosXrDriver extends CliDriverBase {
   constructor(opts: IosXrDriverOptions) {
     super(opts, IOSXR_PROMPT, IOSXR_INIT);
     this.configMode = opts.configMode ?? "exclusive";
-    this.ownedSections = opts.ownedSections ?? ["router bgp"];
+    this.ownedSections = opts.ownedSections ?? IOSXR_OWNED_SECTIONS;
     this.batchSize = opts.batchSize ?? 50;
   }
 
   protected async doGetConfig(): Promise<string> {
-    const parts: string[] = [];
-    for (const section of this.ownedSections) {
-      const out = await this.exec(`show running-config ${section}`);
-      if (/No such configuration item/i.test(out)) continue;
-      if (LINE_ERROR.test(out))
-        throw this.error(`${this.label} refused 'show running-config ${section}': ${out}`);
-      const body = out.replace(/\nend\s*$/, "").replace(/^end\s*$/, "");
-      if (body.trim()) parts.push(body.trim());
-    }
-    return parts.length ? parts.join("\n") + "\n" : "";
+    const owned = await this.readOwned();
+    return owned.length ? owned.map((s) => s.lines.join("\n")).join("\n") + "\n" : "";
+  }
+
+  /** The owned sections of the running configuration, as XR prints them. */
+  private async readOwned() {
+    const out = await this.exec("show running-config");
+    // An error is the whole answer; a "%" further down may be configuration (a banner).
+    if (/^%/.test(out.trimStart()) && !/No such configuration item/i.test(out))
+      throw this.failure(`${this.label} refused 'show running-config'`, lineErrors(out), out);
+    return ownedIosSections(splitIosSections(out, XR_BLOCKS), this.ownedSections);
   }
 
   protected async doLoadCandidate(config: string): Promise<void> {
     this.requireState(["idle", "editing", "confirmed", "reverted"], "load a candidate");
+    const outside = unownedIosHeaders(config, this.ownedSections, XR_BLOCKS);
+    if (outside.length)
+      throw this.notOwned(
+        outside.map((h) => `'${h}'`),
+        this.ownedSections,
+      );
     if (this.state === "editing") await this.abort();
     await this.enterConfigMode();
     this.state = "editing";
+    // Remove what peerbot owns first: the candidate then replaces it instead of merging into
+    // it, and XR commits only the net difference.
+    const removals = [...new Set((await this.readOwned()).map((s) => `no ${s.header}`))];
     const lines = config
       .split(/\r?\n/)
       .map((l) => l.replace(/\s+$/, ""))
       .filter((l) => l.trim() !== "" && l.trim() !== "!" && l.trim() !== "end");
-    const results = await this.session.runLines(lines, { batchSize: this.batchSize, stopOn: LINE_ERROR });
+    const results = await this.session.runLines([...removals, ...lines], {
+      batchSize: this.batchSize,
+      stopOn: LINE_ERROR,
+    });
     const bad = results.find((r) => LINE_ERROR.test(r.output));
     if (bad) {
       await this.abort();
@@ -106,14 +154,15 @@ export class IosXrDriver extends CliDriverBase {
         .split("\n")
         .filter((l) => l.trim() && !/^\s*\^\s*$/.test(l))
         .join("\n");
-      throw this.error(`${this.label} rejected the line '${bad.line.trim()}':\n${detail}`);
+      throw this.failure(`${this.label} rejected the line '${bad.line.trim()}'`, lineErrors(detail), detail);
     }
   }
 
   protected async doCompare(): Promise<string> {
     this.requireState(["editing"], "compare");
     const out = await this.cfg("show commit changes diff");
-    if (LINE_ERROR.test(out)) throw this.error(`'show commit changes diff' failed on ${this.label}: ${out}`);
+    if (LINE_ERROR.test(out))
+      throw this.failure(`'show commit changes diff' failed on ${this.label}`, lineErrors(out), out);
     const body = out.replace(/\n?end\s*$/, "");
     return this.redact(body.trim() ? body : "");
   }
@@ -144,10 +193,12 @@ export class IosXrDriver extends CliDriverBase {
     if (LINE_ERROR.test(out)) {
       const lock = LOCKED.test(out);
       await this.abort();
-      throw this.error(
+      throw this.failure(
         lock
-          ? `the configuration of ${this.label} is locked by another session: ${out.trim()}`
-          : `commit confirmed failed on ${this.label}: ${out.trim()}`,
+          ? `the configuration of ${this.label} is locked by another session`
+          : `commit confirmed failed on ${this.label}`,
+        lineErrors(out),
+        out,
         lock,
       );
     }
@@ -171,7 +222,7 @@ export class IosXrDriver extends CliDriverBase {
       throw this.rolledBackByRouter("the router reported no pending commit");
     }
     if (COMMIT_FAILED.test(out) || LINE_ERROR.test(out)) {
-      throw this.error(`confirming the commit on ${this.label} failed: ${out.trim()}`);
+      throw this.failure(`confirming the commit on ${this.label} failed`, lineErrors(out), out);
     }
     this.state = "confirmed";
     await this.leaveConfigMode();
@@ -195,7 +246,8 @@ export class IosXrDriver extends CliDriverBase {
 
   protected async doGetBgpNeighbors(): Promise<BgpNeighbor[]> {
     const out = await this.exec("show bgp neighbors");
-    if (LINE_ERROR.test(out)) throw this.error(`'show bgp neighbors' failed on ${this.label}: ${out.trim()}`);
+    if (LINE_ERROR.test(out))
+      throw this.failure(`'show bgp neighbors' failed on ${this.label}`, lineErrors(out), out);
     return parseIosXrBgpNeighbors(out);
   }
 
@@ -264,7 +316,7 @@ export class IosXrDriver extends CliDriverBase {
     const failed = await this.cfg("show configuration failed").catch(() => "");
     await this.abort().catch(() => undefined);
     this.state = "idle";
-    const reasons = failed
+    const detail = failed
       .split("\n")
       .filter((l) => /^!!%/.test(l.trim()) || (/\S/.test(l) && !/^[!\s]*$/.test(l) && !/^!!/.test(l)))
       .filter((l) => !/^end$/.test(l.trim()))
@@ -273,11 +325,46 @@ export class IosXrDriver extends CliDriverBase {
       .split("\n")
       .find((l) => COMMIT_FAILED.test(l))
       ?.trim();
-    return this.error(
-      `${this.label} refused the commit; nothing was applied.\n${headline ?? ""}\n${reasons}`.trim(),
+    const reasons = parseIosXrFailed(failed);
+    return this.failure(
+      `${this.label} refused the commit, nothing was applied`,
+      reasons.length ? reasons : headline ? [headline] : [],
+      `${headline ?? ""}\n${detail}`,
       LOCKED.test(out),
     );
   }
+}
+
+/** XR's "% ..." lines, trimmed. */
+function lineErrors(out: string): string[] {
+  return out
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^%\s*\S/.test(l));
+}
+
+/**
+ * The reasons in `show configuration failed`: each "!!% <message>" after the item it refuses,
+ * as "<the item's configuration path, joined by ' > '>: <message>".
+ */
+export function parseIosXrFailed(text: string): string[] {
+  const reasons: string[] = [];
+  const path: Array<{ indent: number; line: string }> = [];
+  for (const raw of text.split("\n")) {
+    const t = raw.trim();
+    if (!t) continue;
+    if (t.startsWith("!!%")) {
+      const where = path.map((p) => p.line).join(" > ");
+      const msg = t.slice(3).trim();
+      reasons.push(where ? `${where}: ${msg}` : msg);
+      continue;
+    }
+    if (t.startsWith("!") || t === "end") continue;
+    const indent = raw.length - raw.trimStart().length;
+    while (path.length && path[path.length - 1]!.indent >= indent) path.pop();
+    path.push({ indent, line: t });
+  }
+  return reasons;
 }
 
 // ---------------------------------------------------------------------------------------

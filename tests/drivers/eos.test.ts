@@ -107,6 +107,10 @@ describe("EOS driver against the EOS CLI fake", () => {
     expect(err).toBeInstanceOf(DriverError);
     expect(err.message).toContain("neighbor 195.66.224.22 remote-as 15169");
     expect(err.message).toContain("% AS 15169 is not permitted here");
+    // The first line (all that chat shows) carries EOS's reason.
+    expect(err.message.split("\n")[0]).toBe(
+      `127.0.0.1:${fake.port} rejected the line 'neighbor 195.66.224.22 remote-as 15169': % AS 15169 is not permitted here`,
+    );
     expect(err.message).not.toContain(PASSWORD);
     expect(err.message).not.toContain(BGP_SECRET);
     await d.rollback();
@@ -173,6 +177,113 @@ describe("EOS driver against the EOS CLI fake", () => {
     const f = new EosFake({ users: [], config });
     return f.runningText();
   }
+});
+
+describe("EOS driver: what peerbot owns (pb- lists and route-maps, router bgp)", () => {
+  const OWN = `hostname leaf2
+route-map PEERBOT-IN permit 10
+!
+route-map pb-old permit 10
+   set community 64500:1 additive
+   continue 20
+!
+route-map pb-old permit 20
+   sub-route-map PEERBOT-IN
+!
+router bgp 65000
+   no bgp default ipv4-unicast
+   neighbor 192.0.2.1 remote-as 64501
+   neighbor 192.0.2.1 route-map pb-old in
+   !
+   address-family ipv4
+      neighbor 192.0.2.1 activate
+!
+`;
+  let fake: EosFake;
+  let pool: SshPool;
+  const drivers: EosDriver[] = [];
+  const driver = () => {
+    const d = new EosDriver({
+      pool,
+      target: {
+        host: "127.0.0.1",
+        port: fake.port,
+        username: "peerbot",
+        password: PASSWORD,
+        hostKeyFingerprint: fake.hostKeyFingerprint,
+      },
+    });
+    drivers.push(d);
+    return d;
+  };
+  beforeAll(async () => {
+    fake = new EosFake({
+      hostname: "leaf2",
+      users: [{ username: "peerbot", password: PASSWORD }],
+      msPerSecond: 10,
+      config: OWN,
+    });
+    await fake.start();
+    pool = new SshPool({ idleMs: 200 });
+  });
+  afterEach(async () => {
+    for (const d of drivers.splice(0)) await d.close().catch(() => undefined);
+  });
+  afterAll(async () => {
+    await pool.closeAll();
+    await fake.stop();
+  });
+
+  it("getConfig returns the pb- route-map entries, then router bgp, each with the ! that closes it", async () => {
+    // Not `section route-map pb-`: router bgp mentions pb-old too, yet only its own section is read.
+    expect(await driver().getConfig()).toBe(
+      OWN.replace("hostname leaf2\nroute-map PEERBOT-IN permit 10\n!\n", ""),
+    );
+  });
+
+  it("a deploy replaces them: route-map entries and neighbours no longer rendered go, the router's own stay", async () => {
+    const candidate = `route-map pb-new permit 10
+   set community 64500:2 additive
+!
+router bgp 65000
+   no bgp default ipv4-unicast
+   neighbor 192.0.2.2 remote-as 64502
+   neighbor 192.0.2.2 route-map pb-new in
+   !
+   address-family ipv4
+      neighbor 192.0.2.2 activate
+!
+`;
+    const d = driver();
+    await d.loadCandidate(candidate);
+    const diff = await d.compare();
+    expect(diff).toContain("-route-map pb-old permit 10");
+    expect(diff).toContain("-route-map pb-old permit 20");
+    expect(diff).toContain("+route-map pb-new permit 10");
+    expect(diff).toContain("-   neighbor 192.0.2.1 remote-as 64501");
+    await d.commit(600);
+    expect(await d.getConfig()).toBe(candidate);
+    await d.confirm();
+    const running = fake.runningText();
+    expect(running).toContain("route-map PEERBOT-IN permit 10");
+    expect(running).not.toContain("pb-old");
+    expect(running).not.toContain("192.0.2.1");
+    await d.rollback();
+    expect(fake.runningText()).toContain("pb-old");
+  });
+
+  it("a candidate with a section peerbot does not own is refused before a session is opened", async () => {
+    const before = fake.runningText();
+    const d = driver();
+    const err = (await d
+      .loadCandidate("route-map mine permit 10\n!\nrouter bgp 65000\n!\n")
+      .catch((e: unknown) => e)) as DriverError;
+    expect(err).toBeInstanceOf(DriverError);
+    expect(err.message).toContain("peerbot does not own ('route-map mine permit 10')");
+    expect(d.configSession).toBe("");
+    expect(fake.sessions.size).toBe(0);
+    expect(fake.runningText()).toBe(before);
+  });
 });
 
 describe("parseEosBgpSummary", () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DriverError } from "../../core/ports.js";
-import { IosXrDriver, parseIosXrBgpNeighbors } from "../../drivers/router/iosxr.js";
+import { IosXrDriver, parseIosXrBgpNeighbors, parseIosXrFailed } from "../../drivers/router/iosxr.js";
 import type { SshTarget } from "../../drivers/ssh/connection.js";
 import { SshPool } from "../../drivers/ssh/pool.js";
 import { makeNeighbors } from "../fakes/cli-ssh-base.js";
@@ -21,7 +21,16 @@ router bgp 65000
 !
 `;
 
+// peerbot owns the whole router bgp block (see IOSXR_OWNED_SECTIONS): the candidate carries
+// what BASE has there too, or the deploy would remove it.
 const CANDIDATE = `router bgp 65000
+ bgp router-id 10.255.255.254
+ address-family ipv4 unicast
+ !
+ neighbor 10.0.0.2
+  remote-as 65000
+  update-source Loopback0
+ !
  neighbor 195.66.224.21
   remote-as 714
   description AS714 Apple
@@ -127,6 +136,10 @@ describe("IOS-XR driver against the IOS-XR CLI fake", () => {
       "% Failed to commit one or more configuration items during a pseudo-atomic operation",
     );
     expect(err.message).toContain("!!% AS 15169 is not permitted on this exchange");
+    // The first line (all that chat shows) carries XR's reason and where it applies.
+    expect(err.message.split("\n")[0]).toBe(
+      `127.0.0.1:${fake.port} refused the commit, nothing was applied: router bgp 65000 > neighbor 195.66.224.22 > remote-as 15169: AS 15169 is not permitted on this exchange`,
+    );
     expect(err.message).not.toContain(PASSWORD);
     expect(err.message).not.toContain(BGP_SECRET);
     expect(fake.runningText()).toBe(before);
@@ -142,6 +155,9 @@ describe("IOS-XR driver against the IOS-XR CLI fake", () => {
     expect(err).toBeInstanceOf(DriverError);
     expect(err.message).toContain("frobnicate yes");
     expect(err.message).toContain("% Invalid input detected at '^' marker.");
+    expect(err.message.split("\n")[0]).toMatch(
+      /rejected the line 'frobnicate yes': % Invalid input detected at '\^' marker\.$/,
+    );
     expect(fake.runningText()).not.toContain("192.0.2.1");
     await d.rollback();
   });
@@ -209,6 +225,149 @@ describe("IOS-XR driver against the IOS-XR CLI fake", () => {
     const got = await d.getBgpNeighbors();
     expect(got).toHaveLength(12);
     expect(got.map((n) => n.remoteAddress)).toEqual(fake.neighbors.map((n) => n.address));
+  });
+});
+
+describe("IOS-XR driver: what peerbot owns (pb- sets and route-policies, router bgp)", () => {
+  const OWN = `hostname core2
+route-policy PEERBOT-IN
+  pass
+end-policy
+!
+route-policy pb-old
+  set community (64500:1) additive
+  apply PEERBOT-IN
+end-policy
+!
+router bgp 65000
+ neighbor 192.0.2.1
+  remote-as 64501
+  address-family ipv4 unicast
+   route-policy pb-old in
+  !
+ !
+!
+`;
+  let fake: IosXrFake;
+  let pool: SshPool;
+  const drivers: IosXrDriver[] = [];
+  const driver = () => {
+    const d = new IosXrDriver({
+      pool,
+      target: {
+        host: "127.0.0.1",
+        port: fake.port,
+        username: "peerbot",
+        password: PASSWORD,
+        hostKeyFingerprint: fake.hostKeyFingerprint,
+      },
+    });
+    drivers.push(d);
+    return d;
+  };
+  beforeAll(async () => {
+    fake = new IosXrFake({
+      hostname: "core2",
+      users: [{ username: "peerbot", password: PASSWORD }],
+      msPerSecond: 10,
+      config: OWN,
+    });
+    await fake.start();
+    pool = new SshPool({ idleMs: 200 });
+  });
+  afterEach(async () => {
+    for (const d of drivers.splice(0)) await d.close().catch(() => undefined);
+  });
+  afterAll(async () => {
+    await pool.closeAll();
+    await fake.stop();
+  });
+
+  it("getConfig returns the pb- route-policies, then router bgp, as XR prints them", async () => {
+    expect(await driver().getConfig()).toBe(`route-policy pb-old
+  set community (64500:1) additive
+  apply PEERBOT-IN
+end-policy
+!
+router bgp 65000
+ neighbor 192.0.2.1
+  remote-as 64501
+  address-family ipv4 unicast
+   route-policy pb-old in
+  !
+ !
+!
+`);
+  });
+
+  it("a deploy replaces them: a route-policy and a neighbour no longer rendered go, the router's own stay", async () => {
+    const candidate = `route-policy pb-new
+  set community (64500:2) additive
+  apply PEERBOT-IN
+end-policy
+!
+router bgp 65000
+ neighbor 192.0.2.2
+  remote-as 64502
+  address-family ipv4 unicast
+   route-policy pb-new in
+  !
+ !
+!
+`;
+    const d = driver();
+    await d.loadCandidate(candidate);
+    const diff = await d.compare();
+    expect(diff).toContain("-  route-policy pb-old");
+    expect(diff).toContain("+  route-policy pb-new");
+    expect(diff).toContain("-   neighbor 192.0.2.1");
+    expect(diff).not.toContain("PEERBOT-IN\n  pass");
+    await d.commit(600);
+    expect(await d.getConfig()).toBe(candidate);
+    await d.confirm();
+    const running = fake.runningText();
+    expect(running).toContain("route-policy PEERBOT-IN");
+    expect(running).toContain("hostname core2");
+    expect(running).not.toContain("pb-old");
+    expect(running).not.toContain("192.0.2.1");
+    await d.rollback();
+    expect(fake.runningText()).toContain("pb-old");
+  });
+
+  it("a candidate with a section peerbot does not own is refused before anything is typed", async () => {
+    const before = fake.runningText();
+    const d = driver();
+    const err = (await d
+      .loadCandidate("route-policy mine\n  pass\nend-policy\n!\nrouter bgp 65000\n!\n")
+      .catch((e: unknown) => e)) as DriverError;
+    expect(err).toBeInstanceOf(DriverError);
+    expect(err.message).toContain("peerbot does not own ('route-policy mine')");
+    expect(d.deployState).toBe("idle");
+    expect(fake.runningText()).toBe(before);
+  });
+
+  it("parseIosXrFailed: each !!% after the item it refuses, with the item's path", () => {
+    expect(
+      parseIosXrFailed(
+        [
+          "!! SEMANTIC ERRORS: This configuration was rejected by ",
+          "!! the system due to semantic errors.",
+          "",
+          "router bgp 65000",
+          " neighbor 192.0.2.9",
+          "  remote-as 0",
+          "!!% Invalid AS number",
+          " !",
+          "!",
+          "route-policy pb-x",
+          "!!% 'RPL' detected the 'warning' condition 'Policy [y] is not defined'",
+          "end",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      "router bgp 65000 > neighbor 192.0.2.9 > remote-as 0: Invalid AS number",
+      "route-policy pb-x: 'RPL' detected the 'warning' condition 'Policy [y] is not defined'",
+    ]);
   });
 });
 

@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DriverError } from "../../core/ports.js";
-import { JunosDriver, parseJunosBgpNeighbors } from "../../drivers/router/junos.js";
+import { oneLineReasons } from "../../drivers/ssh/cli-driver.js";
+import {
+  JunosDriver,
+  junosErrors,
+  parseJunosBgpNeighbors,
+  unownedJunosPaths,
+} from "../../drivers/router/junos.js";
 import { SshPool } from "../../drivers/ssh/pool.js";
 import type { SshTarget } from "../../drivers/ssh/connection.js";
 import {
@@ -18,6 +24,11 @@ const BASE = `
 system {
     host-name edge1;
 }
+policy-options {
+    policy-statement PEERBOT-IN {
+        then accept;
+    }
+}
 protocols {
     bgp {
         group ibgp {
@@ -28,9 +39,15 @@ protocols {
 }
 `;
 
+// peerbot owns all of protocols bgp (see JUNOS_OWNED_PATHS): the candidate carries the iBGP
+// group too, or the deploy would remove it.
 const CANDIDATE = `
 protocols {
     bgp {
+        group ibgp {
+            type internal;
+            neighbor 10.0.0.2;
+        }
         replace:
         group peerbot-linx-v4 {
             type external;
@@ -153,6 +170,10 @@ describe("Junos driver against the Junos CLI fake", () => {
     expect(msg).toContain("[edit protocols bgp group peerbot-linx-v4 neighbor 195.66.224.22]");
     expect(msg).toContain("error: AS 15169 is not allowed here");
     expect(msg).toContain("error: configuration check-out failed");
+    // The first line (all that chat shows) carries the router's reason, with its location.
+    expect(msg.split("\n")[0]).toBe(
+      `commit check failed on 127.0.0.1:${fake.port}: [edit protocols bgp group peerbot-linx-v4 neighbor 195.66.224.22] 'peer-as 15169': AS 15169 is not allowed here`,
+    );
     expect(msg).not.toContain(PASSWORD);
     expect(msg).not.toContain(BGP_SECRET);
     await d.rollback();
@@ -167,6 +188,9 @@ describe("Junos driver against the Junos CLI fake", () => {
     );
     const err = (await d.commit(60).catch((e: unknown) => e)) as Error;
     expect(err.message).toContain("Missing mandatory statement: 'peer-as'");
+    expect(err.message.split("\n")[0]).toMatch(
+      /^commit check failed on .*: \[edit protocols bgp group peerbot-x\] 'neighbor 192\.0\.2\.9': Missing mandatory statement: 'peer-as'$/,
+    );
     await d.rollback();
     expect(fake.runningAt("protocols bgp group peerbot-x")).toBeUndefined();
   });
@@ -178,6 +202,9 @@ describe("Junos driver against the Junos CLI fake", () => {
       .catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(DriverError);
     expect(err.message).toMatch(/terminal:\d+:\(\d+\) syntax error/);
+    expect(err.message.split("\n")[0]).toMatch(
+      /rejected the configuration: terminal:\d+:\(\d+\) syntax error/,
+    );
     await d.rollback();
   });
 
@@ -292,6 +319,237 @@ describe("Junos driver against the Junos CLI fake", () => {
     expect(got).toHaveLength(25);
     const want = fake.neighbors[0]!;
     expect(got[0]).toMatchObject({ remoteAddress: want.address, remoteAs: want.asn });
+  });
+});
+
+describe("Junos driver: what peerbot owns (policy-options pb-*, protocols bgp)", () => {
+  // The router has its own policies and communities beside peerbot's (pb-*) in policy-options.
+  const OWN = `
+system {
+    host-name edge2;
+}
+policy-options {
+    policy-statement import-peers {
+        then accept;
+    }
+    policy-statement pb-old {
+        then community add pb-old;
+    }
+    community their-own members 64500:9;
+    community pb-old members 64500:1;
+}
+protocols {
+    bgp {
+        group pb-x-v4 {
+            type external;
+            neighbor 192.0.2.1 {
+                peer-as 64501;
+                import [ pb-old import-peers ];
+            }
+        }
+    }
+}
+`;
+  let fake: JunosFake;
+  let pool: SshPool;
+  const drivers: JunosDriver[] = [];
+  const driver = (opts: Partial<ConstructorParameters<typeof JunosDriver>[0]> = {}) => {
+    const d = new JunosDriver({
+      pool,
+      target: {
+        host: "127.0.0.1",
+        port: fake.port,
+        username: "peerbot",
+        password: PASSWORD,
+        hostKeyFingerprint: fake.hostKeyFingerprint,
+      },
+      ...opts,
+    });
+    drivers.push(d);
+    return d;
+  };
+
+  beforeAll(async () => {
+    fake = new JunosFake({
+      hostname: "edge2",
+      users: [{ username: "peerbot", password: PASSWORD }],
+      config: OWN,
+    });
+    await fake.start();
+    pool = new SshPool({ idleMs: 200 });
+  });
+  afterEach(async () => {
+    for (const d of drivers.splice(0)) await d.close().catch(() => undefined);
+    fake.rejectRules = [];
+  });
+  afterAll(async () => {
+    await pool.closeAll();
+    await fake.stop();
+  });
+
+  it("getConfig returns the pb- statements of policy-options, then all of protocols bgp", async () => {
+    expect(await driver().getConfig()).toBe(`policy-options {
+    policy-statement pb-old {
+        then community add pb-old;
+    }
+    community pb-old members 64500:1;
+}
+protocols {
+    bgp {
+        group pb-x-v4 {
+            type external;
+            neighbor 192.0.2.1 {
+                peer-as 64501;
+                import [ pb-old import-peers ];
+            }
+        }
+    }
+}
+`);
+  });
+
+  it("a deploy replaces them: what the candidate no longer has goes, the router's own stays", async () => {
+    const before = fake.runningText();
+    const candidate = `policy-options {
+    policy-statement pb-new {
+        then community add pb-new;
+    }
+    community pb-new members 64500:2;
+}
+protocols {
+    bgp {
+        group pb-y-v4 {
+            type external;
+            neighbor 192.0.2.2 {
+                peer-as 64502;
+                import [ pb-new import-peers ];
+            }
+        }
+    }
+}
+`;
+    const d = driver();
+    await d.loadCandidate(candidate);
+    const diff = await d.compare();
+    expect(diff).toContain("-    policy-statement pb-old {");
+    expect(diff).toContain("-    community pb-old members 64500:1;");
+    expect(diff).toContain("+    community pb-new members 64500:2;");
+    expect(diff).toContain("-    group pb-x-v4 {");
+    expect(diff).not.toContain("import-peers {");
+    expect(diff).not.toContain("their-own");
+    await d.commit(600);
+    expect(await d.getConfig()).toBe(candidate);
+    await d.confirm();
+    const running = fake.runningText();
+    expect(running).toContain("policy-statement import-peers {");
+    expect(running).toContain("community their-own members 64500:9;");
+    expect(running).not.toContain("pb-old");
+    expect(running).not.toContain("pb-x-v4");
+
+    // A render with no policy-options at all still removes peerbot's statements there.
+    await d.loadCandidate(
+      "protocols {\n    bgp {\n        group pb-z-v4 {\n            type internal;\n        }\n    }\n}\n",
+    );
+    await d.commit(600);
+    await d.confirm();
+    expect(fake.runningText()).not.toContain("pb-new");
+    expect(fake.runningText()).toContain("community their-own members 64500:9;");
+    expect(await d.getConfig()).toBe(
+      "protocols {\n    bgp {\n        group pb-z-v4 {\n            type internal;\n        }\n    }\n}\n",
+    );
+
+    // Back to where the router was.
+    fake.running = parseJunosConfig(before);
+    fake.shared = parseJunosConfig(before);
+  });
+
+  it("a candidate that configures what peerbot does not own is refused before anything is loaded", async () => {
+    const before = fake.runningText();
+    const d = driver();
+    const err = (await d
+      .loadCandidate(
+        "routing-options { static { route 0.0.0.0/0 discard; } }\npolicy-options { policy-statement mine { then accept; } }\nprotocols { bgp { group pb-g { type internal; } } }",
+      )
+      .catch((e: unknown) => e)) as DriverError;
+    expect(err).toBeInstanceOf(DriverError);
+    expect(err.transient).toBe(false);
+    expect(err.message).toContain("[edit routing-options], [edit policy-options policy-statement mine]");
+    expect(err.message).toContain("could not be verified");
+    expect(d.deployState).toBe("idle");
+    expect(fake.runningText()).toBe(before);
+  });
+
+  it("ownedPaths: a name pattern below one hierarchy, and overlaps refused", async () => {
+    const groups = driver({ ownedPaths: ["protocols bgp group pb-*"] });
+    expect(await groups.getConfig()).toBe(
+      "protocols {\n    bgp {\n        group pb-x-v4 {\n            type external;\n            neighbor 192.0.2.1 {\n                peer-as 64501;\n                import [ pb-old import-peers ];\n            }\n        }\n    }\n}\n",
+    );
+    expect(() => driver({ ownedPaths: ["protocols", "protocols bgp"] })).toThrow(/overlap/);
+    expect(() => driver({ ownedPaths: ["policy-options pb-*"] })).toThrow(/a pattern is/);
+  });
+
+  it("the reason of a refused commit is on the first line, with secrets masked even when not named", async () => {
+    const d = driver(); // no redact list: the secret is masked by what it is, not by its value
+    fake.rejectRules = [
+      { match: /neighbor 192\.0\.2\.3 > authentication-key/, message: "Invalid key length" },
+    ];
+    await d.loadCandidate(
+      'protocols { bgp { group pb-x-v4 { type external; neighbor 192.0.2.3 { peer-as 64503; authentication-key "Hunter2-bgp-key"; } } } }',
+    );
+    const err = (await d.commit(60).catch((e: unknown) => e)) as DriverError;
+    const first = err.message.split("\n")[0]!;
+    expect(first).toMatch(
+      /^commit check failed on .*: \[edit protocols bgp group pb-x-v4 neighbor 192\.0\.2\.3\] 'authentication-key "<redacted>"': Invalid key length$/,
+    );
+    expect(err.message).not.toContain("Hunter2-bgp-key");
+    await d.rollback();
+  });
+});
+
+describe("Junos commit errors and candidates, offline", () => {
+  it("junosErrors: located messages, error: lines, and the closing line only when nothing else", () => {
+    expect(
+      junosErrors(
+        [
+          "[edit protocols bgp group pb-x]",
+          "  'neighbor 192.0.2.9'",
+          "    Missing mandatory statement: 'peer-as'",
+          "error: Policy error: Policy import-peers referenced but not defined",
+          "error: BGP: import list not applied",
+          "error: configuration check-out failed",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      "[edit protocols bgp group pb-x] 'neighbor 192.0.2.9': Missing mandatory statement: 'peer-as'",
+      "Policy error: Policy import-peers referenced but not defined",
+      "BGP: import list not applied",
+    ]);
+    expect(junosErrors("warning: something\nerror: configuration check-out failed")).toEqual([
+      "configuration check-out failed",
+    ]);
+  });
+
+  it("oneLineReasons: a few reasons, then how many more, cut to a width", () => {
+    expect(oneLineReasons(["a", "b", "a", "c", "d", "e"])).toBe("a; b; c (and 2 more)");
+    const long = oneLineReasons(["x".repeat(500)]);
+    expect(long).toHaveLength(220);
+    expect(long.endsWith("\u2026")).toBe(true);
+  });
+
+  it("unownedJunosPaths: tags, one-line text and patterns", () => {
+    const owned = [
+      { spec: "policy-options * pb-*", path: "policy-options", levels: ["policy-options"], name: /^pb-.*$/ },
+      { spec: "protocols bgp", path: "protocols bgp", levels: ["protocols", "bgp"] },
+    ];
+    expect(
+      unownedJunosPaths(
+        'replace: protocols { bgp { inactive: group pb-a { description "a { b"; } } }\npolicy-options { community pb-c members 1:2; policy-statement pb-d { then reject; } }',
+        owned,
+      ),
+    ).toEqual([]);
+    expect(unownedJunosPaths("protocols { ospf { area 0.0.0.0; } }\nsystem { host-name x; }", owned)).toEqual(
+      ["protocols ospf", "system"],
+    );
   });
 });
 

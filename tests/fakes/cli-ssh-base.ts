@@ -419,6 +419,12 @@ export interface IosDialect {
   topLevel: Set<string>;
   /** Raw blocks: first word -> the line that ends the block. */
   blocks?: Record<string, string>;
+  /**
+   * "no ..." lines that the platform keeps as statements of their own rather than as
+   * removals (EOS prints `no bgp default ipv4-unicast`); leafKey gives them the key of the
+   * statement they negate, so either form replaces the other.
+   */
+  storedNo?(line: string): boolean;
 }
 
 export function cloneIos(nodes: INode[]): INode[] {
@@ -490,7 +496,7 @@ export class IosEditor {
     }
     const cur = this.stack[this.stack.length - 1]!;
     const list = cur.list;
-    if (first === "no") {
+    if (first === "no" && !this.d.storedNo?.(line)) {
       const what = line.slice(3);
       const key = this.d.isContainer(what, this.path) ? what : this.d.leafKey(what);
       for (let i = list.length - 1; i >= 0; i--) {

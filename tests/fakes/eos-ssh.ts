@@ -13,8 +13,10 @@
 // by someone else that makes commits fail.
 //
 // Simplifications: no schema (containers by keyword; a `neighbor X attr` line is identified by
-// its first three words); the wording of the lock and unknown-session refusals is modelled on
-// EOS', not copied from a capture.
+// its first three words; statements print in the order they were typed, not in EOS' own
+// order); `no bgp default ...` is kept as a statement, as EOS prints it, other `no` lines
+// remove; the wording of the lock and unknown-session refusals is modelled on EOS', not
+// copied from a capture.
 import { structuredPatch } from "diff";
 import {
   FakeCliServer,
@@ -58,6 +60,7 @@ const NEIGHBOR_ATTRS = new Set([
   "ttl",
   "enforce-first-as",
   "remove-private-as",
+  "passive",
 ]);
 
 const KNOWN = new Set([
@@ -81,6 +84,7 @@ const KNOWN = new Set([
   "match",
   "set",
   "continue",
+  "sub-route-map",
   "hostname",
   "vlan",
   "management",
@@ -107,7 +111,9 @@ export const EOS_DIALECT: IosDialect = {
     return false;
   },
   leafKey(line) {
+    if (line.startsWith("no bgp default ")) return EOS_DIALECT.leafKey(line.slice(3));
     const w = line.split(" ");
+    if (w[0] === "bgp" && w[1] === "default") return w.slice(0, 3).join(" ");
     if (w[0] === "neighbor") {
       if (w[2] === "route-map" || w[2] === "prefix-list")
         return `${w.slice(0, 3).join(" ")} ${w[w.length - 1]}`;
@@ -118,6 +124,7 @@ export const EOS_DIALECT: IosDialect = {
     return w[0]!;
   },
   topLevel: new Set(["router", "interface", "route-map", "hostname", "management", "vlan", "peer-filter"]),
+  storedNo: (line) => line.startsWith("no bgp default "),
 };
 
 /** `show ip bgp summary | json` (or ipv6) for the given neighbours, as EOS prints it. */

@@ -11,7 +11,8 @@
 // and `show configuration failed` explains; a trial commit that is not confirmed in time is
 // rolled back by itself), the "One or more commits have occurred from other configuration
 // sessions" question, abort, end with uncommitted changes, rollback configuration last <n>,
-// show running-config [section], show bgp neighbors (text, from neighbours the test sets).
+// show running-config [<first words>] (every top-level item they name), show bgp neighbors
+// (text, from neighbours the test sets).
 //
 // Simplifications: no schema (containers are known by keyword; a leaf's identity is its first
 // word(s)); the wording of the lock refusal is modelled on XR's, not copied from a capture.
@@ -60,6 +61,8 @@ const KNOWN = new Set([
   "route-policy",
   "prefix-set",
   "community-set",
+  "large-community-set",
+  "extcommunity-set",
   "as-path-set",
   "hostname",
   "domain",
@@ -111,6 +114,8 @@ export const XR_DIALECT: IosDialect = {
     "route-policy",
     "prefix-set",
     "community-set",
+    "large-community-set",
+    "extcommunity-set",
     "as-path-set",
     "hostname",
     "interface",
@@ -121,6 +126,8 @@ export const XR_DIALECT: IosDialect = {
     "route-policy": "end-policy",
     "prefix-set": "end-set",
     "community-set": "end-set",
+    "large-community-set": "end-set",
+    "extcommunity-set": "end-set",
     "as-path-set": "end-set",
   },
 };
@@ -437,9 +444,10 @@ class XrCli implements CliSession {
         "end",
       ].join("\n");
     }
-    const node = this.r.running.find((n) => n.line === section || n.line.startsWith(section + " "));
-    if (!node) return `${timestamp()}\n% No such configuration item(s)`;
-    return [timestamp(), ...printIosConfig([node], XR_DIALECT, "xr")].join("\n");
+    // Every top-level item the words name: "route-policy" shows all of them, as XR does.
+    const nodes = this.r.running.filter((n) => n.line === section || n.line.startsWith(section + " "));
+    if (!nodes.length) return `${timestamp()}\n% No such configuration item(s)`;
+    return [timestamp(), ...printIosConfig(nodes, XR_DIALECT, "xr")].join("\n");
   }
 
   private config(raw: string, cmd: string): string | LineOutcome {

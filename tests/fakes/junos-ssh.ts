@@ -4,17 +4,22 @@
 // Modelled: prompts ("user@router> ", "[edit]" banner + "user@router# "), configure /
 // configure exclusive / configure private (private candidates; an exclusive lock held by
 // another user: "error: configuration database locked by:"), load merge|replace terminal
-// (curly-brace text, `replace:` / `delete:` tags, ^D), show | compare (hierarchical diff with
-// [edit ...] headers), commit check (the built-in rule that an external BGP neighbour needs a
-// peer-as, plus rejection rules a test sets, in Junos' "[edit ...] / 'statement' / message /
-// error: configuration check-out failed" format), commit confirmed <minutes> (the timer runs
+// (curly-brace text, `replace:` / `delete:` tags, ^D), delete <path> (a statement, or a
+// hierarchy; containers left empty go too; "warning: statement not found" otherwise),
+// show | compare (hierarchical diff with [edit ...] headers), commit check (the built-in rules
+// that an external BGP neighbour needs a peer-as and that a BGP import or export policy must
+// be defined in policy-options, plus rejection rules a test sets, in Junos' "[edit ...] /
+// 'statement' / message" and "error: Policy error: ..." shapes, closed by "error:
+// configuration check-out failed"), commit confirmed <minutes> (the timer runs
 // on scaled time and rolls back by itself with the broadcast message; refused in private
 // mode as Junos does), commit, rollback <n>, show system commit, show configuration <path>,
 // show bgp neighbor | display json (from neighbours the test sets), run <op command>.
 //
 // Deliberate simplifications: no schema (a leaf statement's identity is its first word, or
-// its full text for list-like keywords such as `neighbor`), load errors are reported only for
-// syntax (braces, semicolons) and nothing of a failed load is applied.
+// its full text for list-like keywords such as `neighbor`; statements print in the order they
+// were added, not in Junos' schema order), load errors are reported only for syntax (braces,
+// semicolons) and nothing of a failed load is applied; a policy reference is checked by name
+// only (policy expressions and communities named in policies are not).
 import {
   FakeCliServer,
   utcStamp,
@@ -267,6 +272,30 @@ export function diffJunos(oldNodes: JNode[], newNodes: JNode[]): string {
   return sections.join("\n");
 }
 
+const unquote = (w: string | undefined) => (w ?? "").replace(/^"(.*)"$/, "$1");
+
+/**
+ * `delete <words>`: removes the statement the words name (a container, or a leaf whose first
+ * words they are), and any container that is left empty by it, as Junos does.
+ */
+export function deleteJunos(nodes: JNode[], words: string[]): boolean {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    const t = n.text.split(" ");
+    if (words.length <= t.length && words.every((w, k) => unquote(w) === unquote(t[k]))) {
+      nodes.splice(i, 1);
+      return true;
+    }
+    if (n.children && t.length < words.length && t.every((w, k) => unquote(w) === unquote(words[k]))) {
+      if (deleteJunos(n.children, words.slice(t.length))) {
+        if (!n.children.length) nodes.splice(i, 1);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 function findPath(nodes: JNode[], words: string[]): JNode[] | undefined {
   let cur = nodes;
   let i = 0;
@@ -299,7 +328,7 @@ export interface JunosRejectRule {
   message: string;
 }
 
-function checkConfig(config: JNode[], rules: JunosRejectRule[]): string[] {
+function checkConfig(config: JNode[], rules: JunosRejectRule[], policyReferences = true): string[] {
   const errors: string[] = [];
   const visit = (nodes: JNode[], path: string[]) => {
     for (const n of nodes) {
@@ -327,6 +356,39 @@ function checkConfig(config: JNode[], rules: JunosRejectRule[]): string[] {
           `    Missing mandatory statement: 'peer-as'`,
         );
       }
+    }
+  }
+  // A BGP import or export policy must be defined: Junos checks it at commit, in the words
+  // Juniper documents ("error: Policy error: Policy <name> referenced but not defined",
+  // "error: BGP: export list not applied").
+  if (policyReferences) {
+    const defined = new Set(
+      (findPath(config, ["policy-options"]) ?? [])
+        .filter((n) => n.text.startsWith("policy-statement "))
+        .map((n) => unquote(n.text.split(" ")[1])),
+    );
+    const missing = new Map<string, Set<string>>();
+    const refs = (nodes: JNode[]) => {
+      for (const n of nodes) {
+        const m = /^(import|export) (.+)$/.exec(n.text);
+        if (!n.children && m) {
+          for (const name of m[2]!
+            .replace(/^\[|\]$/g, "")
+            .trim()
+            .split(/\s+/)) {
+            if (!name || /^[()!&|]+$/.test(name) || defined.has(unquote(name))) continue;
+            const dirs = missing.get(name) ?? new Set<string>();
+            dirs.add(m[1]!);
+            missing.set(name, dirs);
+          }
+        }
+        if (n.children) refs(n.children);
+      }
+    };
+    refs(bgp ?? []);
+    for (const [name, dirs] of missing) {
+      errors.push(`error: Policy error: Policy ${name} referenced but not defined`);
+      for (const dir of dirs) errors.push(`error: BGP: ${dir} list not applied`);
     }
   }
   if (errors.length) errors.push("error: configuration check-out failed");
@@ -421,6 +483,8 @@ export interface JunosFakeOptions extends FakeCliServerOptions {
   config?: string;
   /** Accept "commit confirmed" in configure private (recent SRX releases do). */
   privateCommitConfirmed?: boolean;
+  /** Refuse a commit whose BGP import/export policy is not defined, as Junos does. Default true. */
+  checkPolicyReferences?: boolean;
 }
 
 let nextPid = 4000;
@@ -437,6 +501,7 @@ export class JunosFake extends FakeCliServer {
   /** An exclusive lock held by someone else (set with lockBy). */
   externalLock: { user: string; since: Date; pid: number } | undefined;
   readonly privateCommitConfirmed: boolean;
+  readonly checkPolicyReferences: boolean;
   exclusiveHolder: JunosCli | undefined;
   pending: { timer: NodeJS.Timeout; previous: JNode[]; minutes: number; at: number } | undefined;
   /** Completed automatic rollbacks (for assertions). */
@@ -448,6 +513,7 @@ export class JunosFake extends FakeCliServer {
     this.shared = clone(this.running);
     this.history = [{ config: clone(this.running), at: new Date(), user: "root", via: "other" }];
     this.privateCommitConfirmed = opts.privateCommitConfirmed ?? false;
+    this.checkPolicyReferences = opts.checkPolicyReferences ?? true;
   }
 
   protected newSession(username: string): CliSession {
@@ -681,7 +747,7 @@ class JunosCli implements CliSession {
     if (cmd === "commit check") {
       const locked = this.lockedForCommit();
       if (locked) return locked;
-      const errors = checkConfig(this.candidate, this.r.rejectRules);
+      const errors = checkConfig(this.candidate, this.r.rejectRules, this.r.checkPolicyReferences);
       return errors.length ? errors.join("\n") : "configuration check succeeds";
     }
     m = /^commit confirmed ?(\d+)?$/.exec(cmd);
@@ -700,6 +766,13 @@ class JunosCli implements CliSession {
         return `${out}\nExiting configuration mode`;
       }
       return out;
+    }
+    m = /^delete (.+)$/.exec(cmd);
+    if (m) {
+      const cand = clone(this.candidate);
+      if (!deleteJunos(cand, m[1]!.match(/"[^"]*"|\S+/g) ?? [])) return "warning: statement not found";
+      this.candidate = cand;
+      return "";
     }
     m = /^rollback ?(\d+)?$/.exec(cmd);
     if (m) {
@@ -750,7 +823,7 @@ class JunosCli implements CliSession {
   private doCommit(confirmMinutes: number | undefined): string {
     const locked = this.lockedForCommit();
     if (locked) return locked;
-    const errors = checkConfig(this.candidate, this.r.rejectRules);
+    const errors = checkConfig(this.candidate, this.r.rejectRules, this.r.checkPolicyReferences);
     if (errors.length) return errors.join("\n");
     const previous = clone(this.r.running);
     this.r.running = clone(this.candidate);
