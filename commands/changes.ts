@@ -253,7 +253,10 @@ export const rejectCommand = defineCommand({
   examples: ["reject 12", "reject 12 wrong router"],
   role: "operator",
   args: { positional: ["id", "reason"], rest: true },
-  schema: z.object({ id: idArg("reject"), reason: z.string().max(500).optional() }),
+  schema: z.object({
+    id: idArg("reject"),
+    reason: z.string().max(500, "That reason is too long: say it in 500 characters or fewer.").optional(),
+  }),
   async handler({ id, reason }, ctx) {
     ctx.objects.push(`change:${id}`);
     const c = await rejectChange(ctx.services, id, ctx.actor, reason ?? "", rejectOpts(ctx));
@@ -271,8 +274,6 @@ function queuedText(c: ChangeRow): string {
     : "the deploy is queued";
 }
 
-const abandonUsage = "change <id> abandon [reason]";
-
 export const changeCommand = defineCommand({
   name: "change",
   summary: "Show one change; `abandon` ends one stuck queued, deploying or planning (admin).",
@@ -287,10 +288,10 @@ export const changeCommand = defineCommand({
       .transform((x) => Number(x.replace("#", ""))),
     verb: z
       .enum(["abandon"], {
-        error: `The only thing to do with a change here is abandon it. Usage: ${abandonUsage}`,
+        error: "The only thing to do with a change here is abandon it, e.g. change 12 abandon.",
       })
       .optional(),
-    reason: z.string().max(500).optional(),
+    reason: z.string().max(500, "That reason is too long: say it in 500 characters or fewer.").optional(),
   }),
   async handler({ id, verb, reason }, ctx) {
     ctx.objects.push(`change:${id}`);

@@ -12,7 +12,7 @@ import { seedDemoDb } from "../helpers/demo.js";
 import { diffConfigs, sha256 } from "../../core/diff.js";
 import { registerAllWorkers } from "../../jobs/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { Capture, testServices, type TestServices } from "../helpers/services.js";
+import { Capture, fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
@@ -77,12 +77,9 @@ describe("peer AS6939 at LINX, end to end", () => {
     expect(hs.map((s) => s.status)).toEqual(["provisioning", "provisioning"]);
   });
 
-  it("refuses the requester's own approval (four-eyes), and audits it as denied", async () => {
+  it("an operator cannot approve, and the refusal is audited as denied", async () => {
     const t = await say("alice", `approve ${changeId}`);
     expect(t).toContain("You need the approver role"); // alice is an operator
-    // Even an approver may not approve their own change:
-    const own = await say("bob", "peer AS6939 at LINX");
-    expect(own).toContain("We already have sessions with AS6939");
     const c = await getChange(db, changeId);
     expect(c?.status).toBe("pending");
     expect(
@@ -121,6 +118,19 @@ describe("peer AS6939 at LINX, end to end", () => {
         where: { command: "change.deployed", objects: { has: `change:${changeId}` } },
       }),
     ).toBe(1);
+  });
+
+  it("four-eyes: an approver cannot approve their own change, and nothing changes", async () => {
+    const own = newChange(await say("bob", "session AS15169 at LINX disable"));
+    const before = await fingerprint(db);
+    const t = await say("bob", `approve ${own}`);
+    expect(t).toContain(`You requested change #${own}; four-eyes: another approver must approve it.`);
+    expect(await fingerprint(db)).toBe(before);
+    expect((await getChange(db, own))?.status).toBe("pending");
+    expect(
+      await db.prisma.auditEvent.count({ where: { userId: "bob", command: "approve", outcome: "denied" } }),
+    ).toBe(1);
+    expect(await say("bob", `reject ${own}`)).toMatch(/rejected/);
   });
 
   it("a second approval of the same change deploys nothing more", async () => {

@@ -108,16 +108,24 @@ afterAll(async () => {
 });
 
 describe("fuzz", () => {
-  it("10,000 random lines through the grammar and every command's schema never throw", () => {
+  it("10,000 random lines through the grammar and every command's schema: no throw, and every refusal is peerbot's own sentence", () => {
     const rand = prng(20261121);
+    const refusals = new Set<string>();
     for (let i = 0; i < 10_000; i++) {
       const line = randomLine(rand);
       const { name, words } = splitCommand(line);
       const def = registry.find(name) ?? registry.commands[i % registry.commands.length]!;
       const raw = parseArgs(words, def.args);
       const r = def.schema.safeParse(raw);
-      expect(typeof r.success).toBe("boolean");
+      if (r.success || raw._extra !== undefined) continue;
+      // What a user is told when the schema refuses: peerbot's own sentence, never zod's
+      // default wording ("Invalid input: expected string, received undefined").
+      const msg = r.error.issues[0]?.message ?? "";
+      if (!/\.$|\?$/.test(msg.trim()) || /^(Invalid|Expected|Required|Too (big|small))\b/.test(msg)) {
+        refusals.add(`${def.name}: ${msg} <- ${line.slice(0, 80)}`);
+      }
     }
+    expect([...refusals].slice(0, 10)).toEqual([]);
   });
 
   it("1,000 random lines through the dispatcher each get a reply, and nothing is left unhandled", async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployChange, getChange, routerInfo } from "../../core/changes.js";
 import { sha256 } from "../../core/diff.js";
 import { splitBirdMarker, type Bird2Driver } from "../../drivers/router/bird2.js";
-import { labUnavailable, PEER_IP, RouterLab, waitFor } from "./lab.js";
+import { labUnavailable, PEER_IP, RouterLab, skipReason, waitFor } from "./lab.js";
 import {
   CONFIRM_SECONDS,
   deployAndKillAfterCommit,
@@ -19,7 +19,7 @@ import {
   type Flow,
 } from "./flow.js";
 
-const unavailable = labUnavailable();
+const unavailable = skipReason(labUnavailable(), it);
 let lab: RouterLab;
 let flow: Flow;
 let said = "";

@@ -13,7 +13,7 @@ import { changeConfig, deployChange, getChange, routerInfo } from "../../core/ch
 import { sha256 } from "../../core/diff.js";
 import { builtinTemplatesDir } from "../../core/render/index.js";
 import { frrOwnedSection, type FrrDriver } from "../../drivers/router/frr.js";
-import { frrUnavailable, PEER_IP, RouterLab, waitFor } from "./lab.js";
+import { frrUnavailable, PEER_IP, RouterLab, skipReason, waitFor } from "./lab.js";
 import {
   CONFIRM_SECONDS,
   deployAndKillAfterCommit,
@@ -23,7 +23,7 @@ import {
   type Flow,
 } from "./flow.js";
 
-const unavailable = frrUnavailable();
+const unavailable = skipReason(frrUnavailable(), it);
 let lab: RouterLab;
 let flow: Flow;
 let templates: string;

@@ -40,6 +40,19 @@ export const PEER_ROUTES = ["198.18.0.0/24", "198.18.1.0/24", "198.18.2.0/24"];
 /** The route we announce (our static, let through by policy_lab_export). */
 export const OUR_ROUTE = "203.0.113.0/24";
 
+/**
+ * What a router suite skips on: the reason the lab cannot run, outside CI. Under CI=true
+ * nothing is skipped: a suite whose daemons or privileges are missing fails, saying why
+ * (`it` is the suite file's own, so the failure is reported there).
+ */
+export function skipReason(why: string | null, it: (name: string, fn: () => void) => void): string | null {
+  if (process.env.CI !== "true" || !why) return why;
+  it(`the router lab can run under CI (${why})`, () => {
+    throw new Error(`CI=true, and the router lab cannot run: ${why}`);
+  });
+  return why;
+}
+
 /** Why the lab cannot run here, or null when it can. */
 export function labUnavailable(): string | null {
   if (process.getuid?.() !== 0) return "the router lab needs root (network namespaces); CI runs as root";
