@@ -214,7 +214,7 @@ function helpText(): string {
   return lines.join("\n");
 }
 
-function subHelp(name: string, s: Sub): string {
+function subHelp(s: Sub): string {
   const lines = [`Usage: ${s.usage}`, "", s.summary];
   const opts = Object.entries(s.options ?? {});
   if (opts.length) {
@@ -225,7 +225,6 @@ function subHelp(name: string, s: Sub): string {
       );
   }
   lines.push("  -h, --help  show this help");
-  void name;
   return lines.join("\n");
 }
 
@@ -249,11 +248,11 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (err) {
-    process.stderr.write(`peerbot ${name}: ${(err as Error).message}\n${subHelp(name, sub)}\n`);
+    process.stderr.write(`peerbot ${name}: ${(err as Error).message}\n${subHelp(sub)}\n`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write(subHelp(name, sub) + "\n");
+    process.stdout.write(subHelp(sub) + "\n");
     return 0;
   }
   if (process.env.PEERBOT_NO_ENV_FILE !== "true") loadDotenv({ quiet: true });

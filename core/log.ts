@@ -61,5 +61,3 @@ export function createLogger(
     error: (m, f) => emit("error", m, f),
   };
 }
-
-export const silentLogger: Logger = createLogger("silent");

@@ -8,7 +8,6 @@ import type { Database } from "../core/db.js";
 import type { Logger } from "../core/log.js";
 import { SyncBusyError, runSync, type SyncReport, type TypeSyncResult } from "../core/peeringdb/sync.js";
 import type { PdbType, PeeringDbSource } from "../core/peeringdb/types.js";
-import type { JobContext, RunnableQueue } from "./queue.js";
 
 export const PEERINGDB_SYNC_QUEUE = "peeringdb-sync";
 export const PEERINGDB_SYNC_JOB = "peeringdb-sync";
@@ -118,19 +117,6 @@ export async function runPeeringdbSyncJob(
   }
 }
 
-/** Registers the worker on the lead's queue abstraction (BullMQ or in-process). */
-export function registerPeeringdbSyncWorker(queue: RunnableQueue, deps: PeeringdbSyncDeps): void {
-  queue.register(
-    PEERINGDB_SYNC_QUEUE,
-    (job: JobContext) =>
-      runPeeringdbSyncJob(deps, (job.data ?? {}) as PeeringdbSyncData, (p) =>
-        job.progress(p as unknown as object),
-      ),
-    // A failed type is retried by the next run (its watermark did not move), not by BullMQ.
-    { attempts: 1, concurrency: 1 },
-  );
-}
-
 /** The BullMQ processor, for a Worker of PEERINGDB_SYNC_QUEUE made by hand. */
 export function peeringdbSyncProcessor(deps: PeeringdbSyncDeps): (job: Job) => Promise<PeeringdbSyncResult> {
   return (job) =>
@@ -159,10 +145,6 @@ export async function schedulePeeringdbSync(
     },
   );
   return { everyMs, offsetMs };
-}
-
-export async function unschedulePeeringdbSync(queue: Queue): Promise<void> {
-  await queue.removeJobScheduler(PEERINGDB_SYNC_SCHEDULER);
 }
 
 /**

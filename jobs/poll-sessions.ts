@@ -75,10 +75,6 @@ export async function schedulePolling(queue: Queue, everyMs: number): Promise<vo
   );
 }
 
-export async function unschedulePolling(queue: Queue): Promise<void> {
-  await queue.removeJobScheduler(POLL_SCHEDULER);
-}
-
 /**
  * In-process ticks (the console without Redis): enqueues the polls now and every interval.
  * Returns the function that stops it. The timer does not keep the process alive.

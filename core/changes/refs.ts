@@ -20,8 +20,5 @@ export const deployJobId = (c: { uid: string }, attempt: number) => `deploy-${c.
 /** The audit object naming a change. */
 export const changeObject = (id: number) => `change:${id}`;
 
-/** How people and messages name a change. */
-export const changeName = (id: number) => `change #${id}`;
-
 export const changeTitle = (c: { id: number; summary: string }, routerName: string) =>
   `Change #${c.id} on ${routerName}: ${c.summary}`;

@@ -18,10 +18,6 @@ export const PDB_TYPES = [
 ] as const;
 export type PdbType = (typeof PDB_TYPES)[number];
 
-export function isPdbType(s: string): s is PdbType {
-  return (PDB_TYPES as readonly string[]).includes(s);
-}
-
 /** ISO 8601 timestamp text as PeeringDB sends it, e.g. "2024-02-07T15:42:16Z". */
 export type Timestamp = string;
 
@@ -227,7 +223,6 @@ export interface PdbRecordMap {
   ixfac: IxfacRecord;
   netixlan: NetixlanRecord;
 }
-export type PdbRecord = PdbRecordMap[PdbType];
 
 /** A record that failed validation: skipped, and reported by type and id. */
 export interface SkippedRecord {

@@ -104,11 +104,6 @@ function splitPath(path: string): string[] {
   return out;
 }
 
-/** Wraps the body of `show configuration <path>` back into top-level curly-brace text. */
-export function wrapJunosHierarchy(path: string, body: string): string {
-  return wrapJunosParts([{ levels: splitPath(path), lines: body.split("\n") }]);
-}
-
 interface JunosPart {
   levels: string[];
   lines: string[];
