@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { singleLine, specialAsn } from "../core/asn.js";
 import { UserError } from "../core/errors.js";
 import { localAsDetail } from "../core/inventory.js";
 import { lookupNet } from "../core/peeringdb/index.js";
@@ -29,10 +30,20 @@ export const asCommand = defineCommand({
       );
     }
     if (local) ctx.objects.push(`as:${local.id}`);
-    const name = local?.name ?? net?.name ?? "";
+    // Names and the like may come from PeeringDB (directly, or synced into our database): on
+    // one line, so that no text of theirs adds a line to the reply.
+    const name = singleLine(local?.name ?? net?.name, 100);
     const fields: Field[] = [
-      { label: "Policy", value: local?.generalPolicy || net?.policyGeneral || "unknown", inline: true },
-      { label: "IRR AS-SET", value: local?.irrAsSet || net?.irrAsSet || "none", inline: true },
+      {
+        label: "Policy",
+        value: singleLine(local?.generalPolicy || net?.policyGeneral, 40) || "unknown",
+        inline: true,
+      },
+      {
+        label: "IRR AS-SET",
+        value: singleLine(local?.irrAsSet || net?.irrAsSet, 200) || "none",
+        inline: true,
+      },
       {
         label: "Max prefixes",
         value: local
@@ -69,7 +80,7 @@ export const asCommand = defineCommand({
 
     const sessions = [
       ...(local?.ixpSessions ?? []).map((s) => [
-        s.connection.ixp.name,
+        singleLine(s.connection.ixp.name, 60),
         s.ipAddress,
         s.status,
         s.bgpState ?? "",
@@ -83,18 +94,20 @@ export const asCommand = defineCommand({
         "",
       ]),
     ];
-    // A Peer button for each shared IXP where we have no session with them yet.
-    const peeredAt = new Set((local?.ixpSessions ?? []).map((s) => s.connection.ixp.name));
-    const buttons: Button[] = local?.affiliated
-      ? []
-      : (net?.sharedIxps ?? [])
-          .filter((x) => !peeredAt.has(x.name))
-          .slice(0, 5)
-          .map((x) => ({
-            label: `Peer at ${x.name}`,
-            actionId: `cmd:peer AS${asn} at ${quoteWord(x.slug)}`,
-            style: "primary",
-          }));
+    // A Peer button for each shared IXP where we have no session with them yet; none for our
+    // own networks or an ASN `peer` refuses at an IXP (AS_TRANS, private, reserved).
+    const peeredAt = new Set((local?.ixpSessions ?? []).map((s) => singleLine(s.connection.ixp.name, 100)));
+    const buttons: Button[] =
+      local?.affiliated || specialAsn(asn)?.peerable === false
+        ? []
+        : (net?.sharedIxps ?? [])
+            .filter((x) => !peeredAt.has(x.name))
+            .slice(0, 5)
+            .map((x) => ({
+              label: `Peer at ${x.name}`,
+              actionId: `cmd:peer AS${asn} at ${quoteWord(x.slug)}`,
+              style: "primary",
+            }));
     return {
       title: `AS${asn} ${name}`,
       text: sessions.length

@@ -23,6 +23,7 @@ import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
 import { resolveIxp } from "../core/ixp.js";
 import { changeSessions, peer } from "../core/peering.js";
+import { clip } from "../core/asn.js";
 import type { Reply } from "../core/reply.js";
 import { asnArg, ixpArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
@@ -87,7 +88,13 @@ export const peerCommand = defineCommand({
     const unchanged = r.unchanged.length
       ? ` ${r.unchanged.join(", ")} already ${r.unchanged.length === 1 ? "has" : "have"} them: nothing to deploy there.`
       : "";
-    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${args.asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${unchanged}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
+    const replaced = r.replaced.length
+      ? ` Replaces ${clip(r.replaced.map((x) => `AS${x.asn} (${x.asName}) on ${x.ipAddress}`).join(", "), 200)}: PeeringDB now lists ${r.replaced.length === 1 ? "that address" : "those addresses"} for AS${args.asn}.`
+      : "";
+    const idle = r.notOperational
+      ? ` ${r.notOperational} of its port${r.notOperational === 1 ? "" : "s"} there ${r.notOperational === 1 ? "is" : "are"} not operational in PeeringDB: no session on ${r.notOperational === 1 ? "it" : "them"}.`
+      : "";
+    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${args.asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${replaced}${idle}${unchanged}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
     return changesReply(r.changes, ctx, lead);
   },
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { singleLine } from "../core/asn.js";
 import type { Field } from "../core/reply.js";
 import { ixpDetail, listIxps } from "../core/inventory.js";
 import { resolveIxp } from "../core/ixp.js";
@@ -29,7 +30,7 @@ export const ixCommand = defineCommand({
     const fields: Field[] = [
       { label: "Slug", value: ixp.slug, inline: true },
       { label: "Status", value: ixp.status, inline: true },
-      { label: "Local AS", value: `AS${ixp.localAs.asn} ${ixp.localAs.name}`, inline: true },
+      { label: "Local AS", value: `AS${ixp.localAs.asn} ${singleLine(ixp.localAs.name, 100)}`, inline: true },
       {
         label: "PeeringDB",
         value: ixp.peeringdbIxId
@@ -51,13 +52,14 @@ export const ixCommand = defineCommand({
       );
       if (pdb.website) fields.push({ label: "Website", value: pdb.website, inline: true });
     }
+    // The IXP's name and its connections' may come from PeeringDB (`import ixps`): on one line.
     return {
-      title: ixp.name,
+      title: singleLine(ixp.name, 100),
       fields,
       table: {
         columns: ["connection", "router", "IPv4", "IPv6", "speed", "status", "sessions"],
         rows: ixp.connections.map((c) => [
-          c.name || `#${c.id}`,
+          singleLine(c.name, 60) || `#${c.id}`,
           c.router?.name ?? "",
           c.ipv4Address ?? "",
           c.ipv6Address ?? "",
@@ -92,7 +94,7 @@ export const ixpsCommand = defineCommand({
       table: {
         columns: ["name", "slug", "PeeringDB ix", "status", "connections"],
         rows: list.map((x) => [
-          x.name,
+          singleLine(x.name, 60),
           x.slug,
           x.peeringdbIxId ? String(x.peeringdbIxId) : "",
           x.status,

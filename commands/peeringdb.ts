@@ -2,19 +2,21 @@
 // and sync (a queued job whose progress updates its message).
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { clip } from "../core/asn.js";
+import { clip, singleLine } from "../core/asn.js";
 import { UserError } from "../core/errors.js";
 import { listIxps } from "../core/inventory.js";
 import { findIxps, resolveIxp, type IxpRef } from "../core/ixp.js";
 import {
   applyImport,
   availablePeers,
+  type AvailablePeer,
   hidePeer,
   listHiddenPeers,
   parsePeerFilters,
   proposeImport,
   syncStatus,
   unhidePeer,
+  whyNotHideable,
 } from "../core/peeringdb/index.js";
 import type { Button } from "../core/reply.js";
 import { asnArg, ixpArg } from "./args.js";
@@ -27,9 +29,19 @@ export const PEERINGDB_SYNC_QUEUE = "peeringdb-sync";
 const peersUsage =
   "peers <IXP> [policy:open|selective|restrictive|no] [rs:yes|no] [speed:>=10G] [type:content] [text] [sort:name|asn|speed]";
 
+/** A word's letters and digits, in runs: "LINX-LON1" -> ["linx", "lon1"]. */
+const tokens = (s: string) =>
+  s
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+
 /**
- * Splits `words` into the IXP (the longest leading run of words that names exactly one IXP)
- * and the rest (filters), so that `peers linx lon1 policy:open` works without quotes.
+ * Splits `words` into the IXP and the rest (filters and free text), so that
+ * `peers linx lon1 policy:open` works without quotes. The IXP is the longest leading run of
+ * words that names exactly one IXP, where every word after the first is a whole word of that
+ * IXP's name or slug: at "Example IX Berlin", `example-ix berlin` is the name but
+ * `example-ix ber` is the IXP and the free text "ber".
  */
 async function ixpAndRest(
   ctx: CommandContext,
@@ -40,11 +52,22 @@ async function ixpAndRest(
   const limit = plain === -1 ? words.length : plain;
   for (let k = limit; k >= 1; k--) {
     const hits = await findIxps(ctx.services.db, words.slice(0, k).join(" "));
-    if (hits.length === 1) return { ixp: hits[0] as IxpRef, rest: words.slice(k) };
+    if (hits.length !== 1) continue;
+    const ixp = hits[0] as IxpRef;
+    const own = new Set([...tokens(ixp.name), ...tokens(ixp.slug)]);
+    const continues = words
+      .slice(1, k)
+      .every((w) => tokens(w).length > 0 && tokens(w).every((t) => own.has(t)));
+    if (continues) return { ixp, rest: words.slice(k) };
   }
   const first = words[0] ?? "";
   const ixp = await resolveIxp(ctx.services.db, first, (slug) => rerun(slug, words.slice(1)), peersUsage);
   return { ixp, rest: words.slice(1) };
+}
+
+/** A network's ports in the `peers` table: "10G", or "20G (2 ports)". */
+function speedCell(r: AvailablePeer): string {
+  return r.ports > 1 ? `${formatSpeed(r.speed)} (${r.ports} ports)` : formatSpeed(r.speed);
 }
 
 export const peersCommand = defineCommand({
@@ -71,6 +94,7 @@ export const peersCommand = defineCommand({
       ["peers", quoteWord(slug), ...r.map(quoteWord)].join(" "),
     );
     ctx.objects.push(`ixp:${ixp.id}`);
+    const ixpName = singleLine(ixp.name, 60);
     const { filters, options } = parsePeerFilters(rest);
     const page = await availablePeers(ctx.services.db, ixp, filters, {
       ...options,
@@ -80,32 +104,44 @@ export const peersCommand = defineCommand({
       .filter((w) => !/^page:/i.test(w))
       .map(quoteWord)
       .join(" ");
+    const shownFilters = singleLine(filterText, 100);
     const base = ["peers", quoteWord(ixp.slug), filterText].filter(Boolean).join(" ");
     if (page.total === 0) {
       return {
         kind: "info",
-        text: `No available peer at ${ixp.name}${filterText ? ` matching ${filterText}` : ""}: we peer with everyone listed, or nobody matches.`,
+        text: `No available peer at ${ixpName}${shownFilters ? ` matching ${shownFilters}` : ""}: we peer with everyone listed, or nobody matches.`,
       };
     }
-    const buttons: Button[] = page.rows.map((r) => ({
-      label: `Peer AS${r.asn}`,
-      actionId: `cmd:peer AS${r.asn} at ${quoteWord(ixp.slug)}`,
-      style: "primary",
-    }));
+    if (page.page > page.pages) {
+      return {
+        kind: "warning",
+        text: `There ${page.pages === 1 ? "is 1 page" : `are ${page.pages} pages`} of available peers at ${ixpName}${shownFilters ? ` matching ${shownFilters}` : ""}; page ${page.page} is past the end.`,
+        buttons: [{ label: `Last page (${page.pages})`, actionId: `cmd:${base} page:${page.pages}` }],
+      };
+    }
+    // Without a usable connection `peer` cannot add a session here: no Peer buttons then.
+    const canPeer = page.usableConnections > 0;
+    const buttons: Button[] = canPeer
+      ? page.rows.map((r) => ({
+          label: `Peer AS${r.asn}`,
+          actionId: `cmd:peer AS${r.asn} at ${quoteWord(ixp.slug)}`,
+          style: "primary",
+        }))
+      : [];
     return {
-      title: `Available peers at ${ixp.name}`,
-      text: `${page.total} network${page.total === 1 ? "" : "s"} we do not peer with yet${filterText ? ` (${filterText})` : ""}${page.pages > 1 ? `, page ${page.page} of ${page.pages}` : ""}.`,
+      title: `Available peers at ${ixpName}`,
+      text: `${page.total} network${page.total === 1 ? "" : "s"} we do not peer with yet${shownFilters ? ` (${shownFilters})` : ""}${page.pages > 1 ? `, page ${page.page} of ${page.pages}` : ""}.`,
       table: {
         columns: ["ASN", "name", "IPv4", "IPv6", "speed", "RS", "policy", "type", "peers elsewhere"],
         rows: page.rows.map((r) => [
           `AS${r.asn}`,
-          r.name,
-          r.ipv4 ?? "",
-          r.ipv6 ?? "",
-          formatSpeed(r.speed),
-          r.isRsPeer ? "yes" : "no",
+          clip(r.name, 50),
+          r.ipv4.join(", "),
+          r.ipv6.join(", "),
+          speedCell(r),
+          r.rsPorts === 0 ? "no" : r.rsPorts === r.ports ? "yes" : "some",
           r.policy || "?",
-          r.networkType,
+          clip(r.networkType, 40),
           r.peersWithUsElsewhere ? "yes" : "",
         ]),
         alignRight: [4],
@@ -120,7 +156,9 @@ export const peersCommand = defineCommand({
               next: page.page < page.pages ? `cmd:${base} page:${page.page + 1}` : undefined,
             }
           : undefined,
-      context: "From the PeeringDB mirror; hidden peers are left out (`hide`/`unhide`).",
+      context: canPeer
+        ? "From the PeeringDB mirror; hidden peers are left out (`hide`/`unhide`)."
+        : `From the PeeringDB mirror. We have no enabled connection with a router at ${ixpName}, so \`peer\` cannot add sessions there yet.`,
     };
   },
 });
@@ -155,6 +193,9 @@ export const hideCommand = defineCommand({
   },
   schema: z.object({ asn: asnArg(), ixp: ixpArg, until: dateArg, reason: z.string().max(500).optional() }),
   async handler(args, ctx) {
+    // The AS first: an ambiguous IXP's buttons must not carry an ASN that cannot be hidden.
+    const why = await whyNotHideable(ctx.services.db, args.asn);
+    if (why) throw new UserError(why, `Usage: ${hideUsage}`);
     const ixp = await resolveIxp(
       ctx.services.db,
       args.ixp,
@@ -191,7 +232,7 @@ export const unhideCommand = defineCommand({
     if (args.asn === undefined) {
       const list = await listHiddenPeers(db, undefined, ctx.services.clock.now());
       if (!list.length) return { kind: "info", text: "No network is hidden." };
-      const ixps = new Map((await listIxps(db)).map((x) => [x.id, x.name]));
+      const ixps = new Map((await listIxps(db)).map((x) => [x.id, singleLine(x.name, 60)]));
       return {
         title: "Hidden peers",
         table: {

@@ -1,12 +1,14 @@
 // Finding an IXP the way a person names it: by name, slug, PeeringDB id, or an unambiguous
 // prefix ("LINX" for "LINX LON1"). When several match, the caller offers them as buttons.
-import { clip } from "./asn.js";
+// An IxpRef's name is for messages: on one line (it may come from PeeringDB).
+import { clip, singleLine } from "./asn.js";
 import type { Database } from "./db.js";
 import { UserError } from "./errors.js";
 import type { Button } from "./reply.js";
 
 export interface IxpRef {
   id: number;
+  /** On one line, clipped (core/asn.ts singleLine). */
   name: string;
   slug: string;
   peeringdbIxId: number | null;
@@ -16,6 +18,10 @@ export interface IxpRef {
 const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
 
 export async function findIxps(db: Database, query: string): Promise<IxpRef[]> {
+  return (await matchIxps(db, query)).map((x) => ({ ...x, name: singleLine(x.name, 100) }));
+}
+
+async function matchIxps(db: Database, query: string): Promise<IxpRef[]> {
   const all = await db.prisma.internetExchange.findMany({
     select: { id: true, name: true, slug: true, peeringdbIxId: true, peeringdbIxlanId: true },
     orderBy: { name: "asc" },

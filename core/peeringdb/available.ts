@@ -1,11 +1,18 @@
 // Available peers at an IXP, in one SQL query over the mirror and our own tables: one row
-// per netixlan at the IXP's ixlan that is operational, not one of our ASNs, not hidden (until
-// its expiry), and not already covered. A row is covered when, on every one of our
-// connections to the IXP, each of its addresses that the connection can reach (an IPv4
-// address needs a connection with IPv4, likewise IPv6) already has a session: a peer we
-// reach on one of two ports is still available on the other. With no connection (yet) at
-// the IXP nothing is covered, so the list shows who is there.
+// per network (ASN) with a port at the IXP's ixlan that is operational and not yet covered;
+// networks that are ours, hidden (until their expiry) or under an ASN peerbot never peers
+// with at an IXP (AS_TRANS, private, reserved: core/asn.ts) are left out. A port is covered
+// when, on every one of our usable connections to the IXP, each of its addresses that the
+// connection can reach (an IPv4 address needs a connection with IPv4, likewise IPv6) already
+// has a session with that network: a peer we reach on one of two ports is still available on
+// the other. What "usable connection" and "a session on an address" mean is
+// core/connections.ts, shared with `peer`. With no usable connection at the IXP nothing is
+// covered, so the list shows who is there. A network's row gathers its uncovered ports
+// (their addresses, their total speed); the filters on port fields (route server, speed,
+// family) pick ports, the others networks.
 import { createHash } from "node:crypto";
+import { peerableAsnSql, singleLine } from "../asn.js";
+import { coveringStatusSql, usableConnectionsSql } from "../connections.js";
 import type { Database } from "../db.js";
 import { UserError } from "../errors.js";
 
@@ -15,13 +22,13 @@ export type SortKey = "name" | "asn" | "speed";
 export interface AvailablePeerFilters {
   /** Any of these general policies (case-insensitive): open, selective, restrictive, no. */
   policy?: string[];
-  /** Route-server peers only (true) or only those not at the route servers (false). */
+  /** Ports at the route servers only (true), or only those not at them (false). */
   rs?: boolean;
-  /** Port speed at least this many Mbit/s. */
+  /** Ports of at least this many Mbit/s. */
   minSpeed?: number;
   /** Network type contains this (case-insensitive), e.g. "content", "nsp", "isp". */
   type?: string;
-  /** Only rows with an address of this family. */
+  /** Only ports with an address of this family. */
   family?: "ipv4" | "ipv6";
   /** Free text: name, AKA, IRR AS-SET (substring, case-insensitive) or the ASN ("AS714" or "714"). */
   text?: string;
@@ -39,14 +46,21 @@ export interface AvailablePeerOptions {
 }
 
 export interface AvailablePeer {
-  netixlanId: number;
-  netId: number;
   asn: number;
+  netId: number;
+  /** On one line. */
   name: string;
-  ipv4: string | null;
-  ipv6: string | null;
-  /** Mbit/s. */
+  /** The network's uncovered ports at the IXP (netixlan ids), at least one. */
+  netixlanIds: number[];
+  /** Their addresses. */
+  ipv4: string[];
+  ipv6: string[];
+  /** Their total speed, Mbit/s. */
   speed: number;
+  ports: number;
+  /** How many of them are at the route servers. */
+  rsPorts: number;
+  /** At the route servers on at least one of them. */
   isRsPeer: boolean;
   /** Open, Selective, Restrictive, No, or "". */
   policy: string;
@@ -55,18 +69,23 @@ export interface AvailablePeer {
   irrAsSet: string;
   /** We have a session with this ASN somewhere else (another IXP, or a direct session). */
   peersWithUsElsewhere: boolean;
-  /** Our connections at this IXP on which this row still lacks a session (empty when we have none). */
+  /** Our usable connections at this IXP on which this network still lacks a session (empty when we have none). */
   missingOn: number[];
 }
 
 export interface AvailablePeerPage {
   ixpId: number;
   ixlanId: number;
+  /** Networks on this page. */
   rows: AvailablePeer[];
+  /** Networks in all. */
   total: number;
+  /** The page asked for: past `pages` when it is beyond the last (then `rows` is empty). */
   page: number;
   pages: number;
   pageSize: number;
+  /** Our usable connections at the IXP; with none, `peer` cannot add a session there. */
+  usableConnections: number;
 }
 
 export interface IxpKey {
@@ -179,20 +198,22 @@ export function parsePeerFilters(words: readonly string[]): {
 }
 
 interface Row {
-  netixlan_id: number;
-  net_id: number;
   asn: string;
+  net_id: number;
   name: string;
-  ipaddr4: string | null;
-  ipaddr6: string | null;
-  speed: number;
-  is_rs_peer: boolean;
+  netixlan_ids: number[];
+  ipv4: string[];
+  ipv6: string[];
+  speed: string;
+  ports: number;
+  rs_ports: number;
   policy: string;
   network_type: string;
   irr_as_set: string;
   elsewhere: boolean;
   missing_on: number[] | null;
   total: string;
+  usable: number;
 }
 
 /** Resolves the ixlan of an IXP (its own, else the first ixlan of its ix in the mirror), in one query. */
@@ -262,26 +283,26 @@ export async function availablePeers(
   params.push(pageSize, (page - 1) * pageSize);
   const limit = `$${params.length - 1}`;
   const offset = `$${params.length}`;
-  const order = (t: string) => `${SORT_SQL[sort](t)} ${desc ? "desc" : "asc"}, ${t}.asn, ${t}.netixlan_id`;
+  const order = (t: string) => `${SORT_SQL[sort](t)} ${desc ? "desc" : "asc"}, ${t}.asn`;
 
-  // Sessions are looked up by address (one hash join per family), the covering rule is
-  // evaluated against our few connections per row, and the network is fetched by primary key
-  // per row (the LIMIT keeps the planner from hashing the whole pdb_net instead).
+  // Sessions are looked up by host address and ASN (one hash join per family), the covering
+  // rule is evaluated against our few connections per port, and the network is fetched by
+  // primary key per port (the LIMIT keeps the planner from hashing the whole pdb_net instead).
+  // Ports are then gathered per network, and networks are counted and paged.
   const sql = `
-    with conns as (
-      select id, "ipv4Address" is not null as v4, "ipv6Address" is not null as v6
-      from "Connection" where "ixpId" = $1 and status <> 'disabled'
-    ),
+    with conns as (${usableConnectionsSql("$1")}),
     sess as (
-      select host(s."ipAddress")::inet as ip, array_agg(distinct s."connectionId") as cids
-      from "IxpSession" s join conns on conns.id = s."connectionId"
-      where s.status <> 'decommissioned'
-      group by 1
+      select host(s."ipAddress")::inet as ip, a.asn, array_agg(distinct s."connectionId") as cids
+      from "IxpSession" s
+      join conns on conns.id = s."connectionId"
+      join "AutonomousSystem" a on a.id = s."autonomousSystemId"
+      where ${coveringStatusSql("s.status")}
+      group by 1, 2
     ),
     members as (
       select n.id, n.net_id, n.asn, n.ipaddr4, n.ipaddr6, n.speed, n.is_rs_peer
       from pdb_netixlan n
-      where n.ixlan_id = $2 and n.status = 'ok' and n.operational
+      where n.ixlan_id = $2 and n.status = 'ok' and n.operational and ${peerableAsnSql("n.asn")}
         and not exists (select 1 from "AutonomousSystem" a where a.affiliated and a.asn = n.asn)
         and not exists (select 1 from "HiddenPeer" h where h."ixpId" = $1 and h.asn = n.asn
                           and (h."until" is null or h."until" > ($3::timestamptz at time zone 'UTC')))
@@ -296,20 +317,45 @@ export async function availablePeers(
                       or (k.v6 and m.ipaddr6 is not null and not (k.id = any(coalesce(s6.cids, '{}'))))
                    order by k.id) as missing_on
       from members m
-      left join sess s4 on s4.ip = m.ipaddr4
-      left join sess s6 on s6.ip = m.ipaddr6
+      left join sess s4 on s4.ip = m.ipaddr4 and s4.asn = m.asn
+      left join sess s6 on s6.ip = m.ipaddr6 and s6.asn = m.asn
       left join lateral (
         select name, aka, policy_general, irr_as_set, info_types, info_type from pdb_net where id = m.net_id limit 1
       ) net on true
     ),
-    paged as (
-      select c.*, count(*) over () as total from c
+    open as materialized (
+      select c.* from c
       where (cardinality(c.missing_on) > 0 or not exists (select 1 from conns)) ${where}
-      order by ${order("c")}
+    ),
+    nets as (
+      -- A network's fields are the same on each of its ports: plain aggregates, no sorting.
+      select o.asn, min(o.net_id) as net_id, max(o.name) as name, max(o.policy) as policy,
+             max(o.irr_as_set) as irr_as_set, max(o.network_type) as network_type,
+             sum(o.speed) as speed, count(*)::int as ports, (count(*) filter (where o.is_rs_peer))::int as rs_ports
+      from open o
+      group by o.asn
+    ),
+    paged as (
+      select g.*, count(*) over () as total from nets g
+      order by ${order("g")}
       limit ${limit} offset ${offset}
+    ),
+    -- The ports and connections of the networks on this page only.
+    ports as (
+      select o.asn, array_agg(o.netixlan_id order by o.netixlan_id) as netixlan_ids,
+             array_remove(array_agg(host(o.ipaddr4) order by o.ipaddr4), null) as ipv4,
+             array_remove(array_agg(host(o.ipaddr6) order by o.ipaddr6), null) as ipv6
+      from open o where o.asn in (select asn from paged)
+      group by o.asn
+    ),
+    missing as (
+      select o.asn, array_agg(distinct k order by k) as missing_on
+      from open o, unnest(o.missing_on) k where o.asn in (select asn from paged)
+      group by o.asn
     )
-    select p.netixlan_id, p.net_id, p.asn::text as asn, p.name, host(p.ipaddr4) as ipaddr4, host(p.ipaddr6) as ipaddr6,
-           p.speed, p.is_rs_peer, p.policy, p.network_type, p.irr_as_set, p.missing_on, p.total::text as total,
+    select p.asn::text as asn, p.net_id, p.name, x.netixlan_ids, x.ipv4, x.ipv6, p.speed::text as speed,
+           p.ports, p.rs_ports, p.policy, p.network_type, p.irr_as_set, p.total::text as total,
+           m.missing_on, (select count(*)::int from conns) as usable,
            exists (
              select 1 from "AutonomousSystem" a
              where a.asn = p.asn and (
@@ -319,34 +365,48 @@ export async function availablePeers(
                           where d."autonomousSystemId" = a.id and d.status <> 'decommissioned'))
            ) as elsewhere
     from paged p
+    join ports x on x.asn = p.asn
+    left join missing m on m.asn = p.asn
     order by ${order("p")}`;
   // Named, so each pooled connection parses and plans each shape of the query once.
   const name = `pdb-peers-${createHash("sha1").update(sql).digest("hex").slice(0, 16)}`;
   const r = await db.pool.query<Row>({ name, text: sql, values: params });
   let total = Number(r.rows[0]?.total ?? 0);
-  if (!r.rows.length && page > 1) {
-    // Past the last page: count without paging, so the caller can offer the last one.
-    const again = await availablePeers(db, { id: ixpId, peeringdbIxlanId: ixlanId }, filters, {
-      ...opts,
-      page: 1,
-    });
-    total = again.total;
+  let usable = r.rows[0]?.usable;
+  if (!r.rows.length) {
+    if (page > 1) {
+      // Past the last page: count without paging, so the caller can offer the last one.
+      const again = await availablePeers(db, { id: ixpId, peeringdbIxlanId: ixlanId }, filters, {
+        ...opts,
+        page: 1,
+      });
+      total = again.total;
+      usable = again.usableConnections;
+    } else {
+      const u = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from (${usableConnectionsSql("$1")}) k`,
+        [ixpId],
+      );
+      usable = u.rows[0]?.n ?? 0;
+    }
   }
   return {
     ixpId,
     ixlanId,
     rows: r.rows.map((row) => ({
-      netixlanId: row.netixlan_id,
-      netId: row.net_id,
       asn: Number(row.asn),
-      name: row.name,
-      ipv4: row.ipaddr4,
-      ipv6: row.ipaddr6,
-      speed: row.speed,
-      isRsPeer: row.is_rs_peer,
-      policy: row.policy,
-      networkType: row.network_type,
-      irrAsSet: row.irr_as_set,
+      netId: row.net_id,
+      name: singleLine(row.name, 100),
+      netixlanIds: row.netixlan_ids,
+      ipv4: row.ipv4,
+      ipv6: row.ipv6,
+      speed: Number(row.speed),
+      ports: row.ports,
+      rsPorts: row.rs_ports,
+      isRsPeer: row.rs_ports > 0,
+      policy: singleLine(row.policy, 40),
+      networkType: singleLine(row.network_type, 100),
+      irrAsSet: singleLine(row.irr_as_set, 100),
       peersWithUsElsewhere: row.elsewhere,
       missingOn: row.missing_on ?? [],
     })),
@@ -354,5 +414,6 @@ export async function availablePeers(
     page,
     pages: Math.max(1, Math.ceil(total / pageSize)),
     pageSize,
+    usableConnections: usable ?? 0,
   };
 }

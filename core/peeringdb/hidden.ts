@@ -1,5 +1,6 @@
 // Hidden peers, as Peering Manager has them: an ASN left out of an IXP's available peers,
 // for good or until a moment.
+import { specialAsn } from "../asn.js";
 import type { Database } from "../db.js";
 import { UserError } from "../errors.js";
 
@@ -35,8 +36,25 @@ type Row = {
 };
 const info = (r: Row): HiddenPeerInfo => ({ ...r, asn: Number(r.asn) });
 
+/**
+ * Why `asn` is not a network to hide, in one sentence, or null: one of ours (affiliated) or a
+ * special-purpose AS number (AS_TRANS, private, reserved, documentation: core/asn.ts).
+ */
+export async function whyNotHideable(db: Database, asn: number): Promise<string | null> {
+  const ours = await db.prisma.autonomousSystem.findUnique({
+    where: { asn: BigInt(asn) },
+    select: { affiliated: true },
+  });
+  if (ours?.affiliated) return `AS${asn} is one of ours; \`peers\` never lists our own networks.`;
+  const special = specialAsn(asn);
+  if (special) return `AS${asn} is ${special.what}, not a network to hide.`;
+  return null;
+}
+
 /** Hides (or re-hides with a new expiry and reason) `asn` at an IXP. */
 export async function hidePeer(db: Database, input: HideInput): Promise<HiddenPeerInfo> {
+  const why = await whyNotHideable(db, input.asn);
+  if (why) throw new UserError(why, "Hide a network that `peers` lists at the IXP.");
   const now = input.now ?? new Date();
   if (input.until && input.until.getTime() <= now.getTime())
     throw new UserError(

@@ -5,6 +5,13 @@
 // prefixes; connections to their netixlan by our ASN and address.
 import type { Database } from "../db.js";
 
+/**
+ * A PeeringDB name as peerbot stores it: on one line (control characters, line and paragraph
+ * separators and runs of space made one space) and at most 100 characters, as
+ * core/asn.ts singleLine does for names `peer` stores, so that no name adds a line to a message.
+ */
+const ONE_LINE_NAME = String.raw`left(btrim(regexp_replace(n.name, '[[:cntrl:]\u2028\u2029[:space:]]+', ' ', 'g')), 100)`;
+
 export interface LinkReport {
   /** Autonomous systems newly linked to a PeeringDB net. */
   asLinked: number;
@@ -30,7 +37,7 @@ export async function refreshFromMirror(db: Database): Promise<LinkReport> {
     );
     const asRefreshed = await client.query(
       `update "AutonomousSystem" a set
-         name = case when a."syncName" and n.name <> '' then n.name else a.name end,
+         name = case when a."syncName" and n.name <> '' then ${ONE_LINE_NAME} else a.name end,
          "irrAsSet" = case when a."syncIrrAsSet" then n.irr_as_set else a."irrAsSet" end,
          "ipv4MaxPrefixes" = case when a."syncMaxPrefixes" then coalesce(n.info_prefixes4, 0) else a."ipv4MaxPrefixes" end,
          "ipv6MaxPrefixes" = case when a."syncMaxPrefixes" then coalesce(n.info_prefixes6, 0) else a."ipv6MaxPrefixes" end,
@@ -38,7 +45,7 @@ export async function refreshFromMirror(db: Database): Promise<LinkReport> {
          "updatedAt" = ${NOW_UTC}
        from pdb_net n
        where n.id = a."peeringdbNetId" and n.status = 'ok' and (
-         (a."syncName" and n.name <> '' and a.name <> n.name)
+         (a."syncName" and n.name <> '' and a.name <> ${ONE_LINE_NAME})
          or (a."syncIrrAsSet" and a."irrAsSet" <> n.irr_as_set)
          or (a."syncMaxPrefixes" and (a."ipv4MaxPrefixes" <> coalesce(n.info_prefixes4, 0)
                                       or a."ipv6MaxPrefixes" <> coalesce(n.info_prefixes6, 0)))

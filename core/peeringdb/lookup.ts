@@ -1,5 +1,12 @@
-// What the mirror says about a network or an exchange, for `as <asn>` and `ix <name>`.
+// What the mirror says about a network or an exchange, for `as <asn>` and `ix <name>`. Every
+// text meant for a message (all but a network's notes) comes back on one line and clipped
+// (core/asn.ts singleLine): a name with a newline in PeeringDB must not add lines to a reply.
+import { singleLine } from "../asn.js";
 import type { Database } from "../db.js";
+
+/** One-line texts: names and the like, addresses (URLs, e-mail), long free text. */
+const line = (s: string | null | undefined) => singleLine(s, 100);
+const addr = (s: string | null | undefined) => singleLine(s, 200);
 
 export interface PdbContact {
   name: string;
@@ -104,26 +111,26 @@ export async function lookupNet(db: Database, asn: number): Promise<NetInfo | nu
   return {
     netId: n.id,
     asn: Number(n.asn),
-    name: n.name,
-    aka: n.aka,
-    nameLong: n.name_long,
-    website: n.website,
-    org: n.org_name === null ? null : { id: n.org_id, name: n.org_name },
-    irrAsSet: n.irr_as_set,
+    name: line(n.name),
+    aka: line(n.aka),
+    nameLong: addr(n.name_long),
+    website: addr(n.website),
+    org: n.org_name === null ? null : { id: n.org_id, name: line(n.org_name) },
+    irrAsSet: addr(n.irr_as_set),
     infoPrefixes4: n.info_prefixes4,
     infoPrefixes6: n.info_prefixes6,
-    policyGeneral: n.policy_general,
-    policyLocations: n.policy_locations,
+    policyGeneral: line(n.policy_general),
+    policyLocations: line(n.policy_locations),
     policyRatio: n.policy_ratio,
-    policyContracts: n.policy_contracts,
-    policyUrl: n.policy_url,
-    networkTypes: n.info_types.length ? n.info_types : n.info_type ? [n.info_type] : [],
-    infoScope: n.info_scope,
-    infoTraffic: n.info_traffic,
-    infoRatio: n.info_ratio,
+    policyContracts: line(n.policy_contracts),
+    policyUrl: addr(n.policy_url),
+    networkTypes: (n.info_types.length ? n.info_types : n.info_type ? [n.info_type] : []).map(line),
+    infoScope: line(n.info_scope),
+    infoTraffic: line(n.info_traffic),
+    infoRatio: line(n.info_ratio),
     neverViaRouteServers: n.info_never_via_route_servers,
-    lookingGlass: n.looking_glass,
-    routeServer: n.route_server,
+    lookingGlass: addr(n.looking_glass),
+    routeServer: addr(n.route_server),
     notes: n.notes,
     updated: n.updated,
     contacts,
@@ -145,7 +152,17 @@ async function contactsOf(db: Database, netId: number): Promise<Record<string, P
   const roles = [...new Set(r.rows.map((c) => c.role))].sort(
     (a, b) => (ROLE_ORDER.indexOf(a) + 1 || 99) - (ROLE_ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b),
   );
-  for (const role of roles) out[role] = r.rows.filter((c) => c.role === role);
+  for (const role of roles)
+    out[line(role)] = r.rows
+      .filter((c) => c.role === role)
+      .map((c) => ({
+        name: line(c.name),
+        role: line(c.role),
+        email: addr(c.email),
+        phone: line(c.phone),
+        url: addr(c.url),
+        visible: c.visible,
+      }));
   return out;
 }
 
@@ -188,14 +205,14 @@ async function presenceOf(db: Database, asn: number): Promise<NetPresence[]> {
   return r.rows.map((row) => ({
     ixId: row.ix_id,
     ixlanId: row.ixlan_id,
-    ixName: row.ix_name,
+    ixName: line(row.ix_name),
     ipv4: row.ipaddr4,
     ipv6: row.ipaddr6,
     speed: row.speed,
     isRsPeer: row.is_rs_peer,
     operational: row.operational,
     ourIxp:
-      row.our_id === null ? null : { id: row.our_id, name: row.our_name ?? "", slug: row.our_slug ?? "" },
+      row.our_id === null ? null : { id: row.our_id, name: line(row.our_name), slug: row.our_slug ?? "" },
   }));
 }
 
@@ -288,19 +305,19 @@ export async function lookupIx(db: Database, query: number | string): Promise<Ix
     ]);
     out.push({
       ixId: row.id,
-      name: row.name,
-      aka: row.aka,
-      nameLong: row.name_long,
-      city: row.city,
-      country: row.country,
-      regionContinent: row.region_continent,
-      website: row.website,
-      techEmail: row.tech_email,
-      policyEmail: row.policy_email,
-      org: row.org_name === null ? null : { id: row.org_id, name: row.org_name },
+      name: line(row.name),
+      aka: line(row.aka),
+      nameLong: addr(row.name_long),
+      city: line(row.city),
+      country: line(row.country),
+      regionContinent: line(row.region_continent),
+      website: addr(row.website),
+      techEmail: addr(row.tech_email),
+      policyEmail: addr(row.policy_email),
+      org: row.org_name === null ? null : { id: row.org_id, name: line(row.org_name) },
       ixlans: lans.rows.map((l) => ({
         id: l.id,
-        name: l.name,
+        name: line(l.name),
         mtu: l.mtu,
         rsAsn: l.rs_asn === null || l.rs_asn === "0" ? null : Number(l.rs_asn),
         prefixes: l.prefixes ?? [],
@@ -308,7 +325,12 @@ export async function lookupIx(db: Database, query: number | string): Promise<Ix
       networks: counts.rows[0]?.networks ?? 0,
       ports: counts.rows[0]?.ports ?? 0,
       rsPeers: counts.rows[0]?.rs ?? 0,
-      facilities: facs.rows,
+      facilities: facs.rows.map((f) => ({
+        id: f.id,
+        name: line(f.name),
+        city: line(f.city),
+        country: line(f.country),
+      })),
       updated: row.updated,
     });
   }

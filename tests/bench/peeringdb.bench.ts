@@ -146,11 +146,16 @@ export async function seedOurs(db: Database, ixlanId: number): Promise<number> {
   const v4base = lan.rows.find((r) => r.protocol === "IPv4")?.prefix ?? "100.0.0.0";
   const v6base = lan.rows.find((r) => r.protocol === "IPv6")?.prefix ?? "2001:db8::";
   const [a, b, c] = v4base.split(".").map(Number) as [number, number, number];
+  // `peers` counts enabled connections with a router (core/connections.ts).
+  const router = await db.prisma.router.create({
+    data: { name: "edge1.largest", hostname: "edge1.largest", platform: "file", localAsId: us.id },
+  });
   const conns: number[] = [];
   for (let i = 0; i < 3; i++) {
     const conn = await db.prisma.connection.create({
       data: {
         ixpId: ixp.id,
+        routerId: router.id,
         ipv4Address: `${a}.${b}.${c + 7}.${250 + i}/21`,
         ipv6Address: `${v6base}fbf4:${i + 1}/64`,
       },

@@ -192,6 +192,26 @@ describe("bad input", () => {
     ["x".repeat(10_000), /^Error: That line is 10000 characters long/],
     ['ix "unclosed', /^Error: No IXP is called "unclosed"/],
     ["as \u0000\u0001", /^Error: Say which network/],
+    // Special-purpose and our own ASNs: nothing to hide, nobody to peer with at an IXP.
+    ["hide AS23456 at LINX", /^Error: AS23456 is AS_TRANS, .* not a network to hide\.\nUsage: hide /],
+    ["hide AS4294967295 at LINX", /^Error: AS4294967295 is reserved \(RFC 7300\), not a network to hide\./],
+    ["hide AS65535 at LINX", /^Error: AS65535 is reserved \(RFC 7300\)/],
+    ["hide AS64512 at LINX", /^Error: AS64512 is a private AS number \(RFC 6996\), not a network to hide\./],
+    ["hide AS65534 at LINX", /^Error: AS65534 is a private AS number/],
+    ["hide AS4200000000 at LINX", /^Error: AS4200000000 is a private AS number/],
+    ["hide AS4294967294 at LINX", /^Error: AS4294967294 is a private AS number/],
+    ["hide AS64496 at LINX", /^Error: AS64496 is reserved for documentation \(RFC 5398\)/],
+    ["hide AS65551 at LINX", /^Error: AS65551 is reserved for documentation/],
+    ["hide AS65536 at nowhere", /^Error: AS65536 is reserved for documentation/],
+    [
+      "hide AS64500 at LINX",
+      /^Error: AS64500 is one of ours; `peers` never lists our own networks\.\nUsage: hide /,
+    ],
+    ["peer AS23456 at LINX", /^Error: AS23456 is AS_TRANS, .*: peerbot does not peer with it at an IXP\./],
+    ["peer AS64512 at LINX", /^Error: AS64512 is a private AS number \(RFC 6996\): peerbot does not peer/],
+    ["peer AS4200000001 at LINX", /^Error: AS4200000001 is a private AS number/],
+    ["peer AS65535 at LINX", /^Error: AS65535 is reserved \(RFC 7300\)/],
+    ["peer AS4294967295 at LINX", /^Error: AS4294967295 is reserved \(RFC 7300\)/],
   ];
   const labelled = cases.map(([line, re]) => ({
     label: JSON.stringify(line.length > 40 ? `${line.slice(0, 20)}… (${line.length} chars)` : line),
@@ -272,5 +292,80 @@ describe("roles", () => {
     });
     expect(r.outcome).toBe("user_error");
     expect(r.reply.text).toMatch(/That button no longer does anything/);
+  });
+});
+
+describe("peers on the demo network: networks, pages and free text", () => {
+  /** Every page of `line`'s reply, walked through its Next buttons. */
+  async function allPages(line: string): Promise<string[]> {
+    const s = new ConsoleSession(buildRegistry(), services, "alice", out);
+    await s.handleLine(line);
+    const pages = [out.take()];
+    for (let i = 0; i < 20; i++) {
+      const next = /\[(\d+)\] Next/.exec(pages[pages.length - 1] ?? "");
+      if (!next) break;
+      await s.handleLine(`click ${next[1]}`);
+      pages.push(out.take());
+    }
+    return pages;
+  }
+
+  it("counts networks, not ports, and shows one row and one Peer button per network", async () => {
+    const pages = await allPages("peers de-cix");
+    const text = pages.join("\n");
+    const total = Number(/^(\d+) networks? we do not peer with yet/m.exec(text)?.[1]);
+    const buttons = [...text.matchAll(/\(cmd:peer AS(\d+) at de-cix-frankfurt\)/g)].map((m) => m[1]);
+    expect(buttons.length).toBe(total);
+    expect(new Set(buttons).size).toBe(buttons.length);
+    // AS10310 has several ports at DE-CIX Frankfurt in PeeringDB: one row, their speeds summed.
+    expect(buttons.filter((b) => b === "10310")).toHaveLength(1);
+    expect(text.split("\n").filter((l) => /^AS10310\s/.test(l))).toHaveLength(1);
+    expect(text).toMatch(/^AS10310\s.*\(\d+ ports\)/m);
+  });
+
+  it("a page past the end says so and offers the last page", async () => {
+    const s = new ConsoleSession(buildRegistry(), services, "alice", out);
+    await s.handleLine("peers linx page:99");
+    const t = out.take();
+    const pages = Number(
+      /There are (\d+) pages of available peers at LINX LON1; page 99 is past the end\./.exec(t)?.[1],
+    );
+    expect(pages).toBeGreaterThan(1);
+    expect(t).not.toMatch(/page 99 of|Prev/);
+    expect(t).toContain(`Last page (${pages})  (cmd:peers linx-lon1 page:${pages})`);
+    await s.handleLine("click 1");
+    const last = out.take();
+    expect(last).toContain(`page ${pages} of ${pages}`);
+    expect(last).toMatch(/^AS\d+\s/m);
+  });
+
+  it("free text after the IXP's name is a filter, matched literally", async () => {
+    const us = await db.prisma.autonomousSystem.findUniqueOrThrow({ where: { asn: 64500n } });
+    // An exchange named so that the free text continues its name; LINX LON1's members.
+    await db.prisma.internetExchange.create({
+      data: {
+        name: "Example IX Berlin",
+        slug: "example-ix-berlin",
+        localAsId: us.id,
+        peeringdbIxId: 18,
+        peeringdbIxlanId: 18,
+      },
+    });
+    const ber = await say("alice", "peers example-ix ber");
+    expect(ber).toContain("Available peers at Example IX Berlin");
+    expect(ber).toMatch(/we do not peer with yet \(ber\)/);
+    expect(ber).toMatch(/^AS13030\s+Init7/m); // "Fiber7" in its AKA
+    expect(ber).toMatch(/^AS4788\s+Telekom Malaysia Berhad/m);
+    expect(ber).not.toContain("AS6939");
+    // We have no port there: no Peer button that `peer` would refuse.
+    expect(ber).not.toContain("(cmd:peer AS");
+    expect(ber).toContain("We have no enabled connection with a router at Example IX Berlin");
+    for (const w of ["%", "_", "100%"])
+      expect(await say("alice", `peers example-ix ${w}`)).toContain(
+        `No available peer at Example IX Berlin matching ${w}:`,
+      );
+    // Whole words of the name still make the name.
+    expect(await say("alice", "peers example-ix berlin hurricane")).toMatch(/^AS6939\s+Hurricane Electric/m);
+    expect(await say("alice", "peers linx lon1 hurricane")).toMatch(/^AS6939\s+Hurricane Electric/m);
   });
 });

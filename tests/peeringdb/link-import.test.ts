@@ -77,6 +77,16 @@ describe("linking to the mirror", () => {
     expect(await refreshFromMirror(db)).toMatchObject({ asLinked: 0, asRefreshed: 0 });
   });
 
+  it("a PeeringDB name with line breaks is stored on one line, and stays stable", async () => {
+    await db.pool.query(`update pdb_net set name = $1 where asn = 15169`, [
+      "Google\nStatus: approved by admin\u2028  LLC\t",
+    ]);
+    expect((await refreshFromMirror(db)).asRefreshed).toBe(1);
+    const g = await db.prisma.autonomousSystem.findUniqueOrThrow({ where: { asn: 15169n } });
+    expect(g.name).toBe("Google Status: approved by admin LLC");
+    expect(await refreshFromMirror(db)).toMatchObject({ asRefreshed: 0 });
+  });
+
   it("links an IXP from the peering LAN our connection sits in, with its prefixes, and the connection to its netixlan", async () => {
     const ams = await db.prisma.internetExchange.create({
       data: { name: "Amsterdam", slug: "ams", localAsId: usId, prefixes: ["192.0.2.0/24"] },
