@@ -62,17 +62,17 @@ export interface CommitResult {
 }
 
 /**
- * What a deploy needs from a router. The deploy runs:
- * getConfig -> loadCandidate -> compare -> commit(confirmSeconds) -> verify -> confirm,
- * and rollback on any failure after loadCandidate.
+ * What a deploy needs from a router. The deploy (core/changes/deploy.ts) runs:
+ * getConfig -> loadCandidate -> commit(confirmSeconds) -> getConfig (verify) -> confirm,
+ * and rollback on any failure after loadCandidate. (The SSH drivers can also show the
+ * router's own diff of a loaded candidate, `compare()`, for a person; the deploy does not
+ * need it: it compares hashes of what the router reads back.)
  */
 export interface RouterDriver {
   /** The configuration peerbot manages on this router (the whole file, or the owned part). */
   getConfig(): Promise<string>;
   /** Stage `config` without applying it. Throws DriverError when the router rejects it. */
   loadCandidate(config: string): Promise<void>;
-  /** The router's own diff of candidate against running (may be empty). */
-  compare(): Promise<string>;
   /** Apply the candidate; where the platform can, it reverts by itself unless confirmed within `confirmSeconds`. */
   commit(confirmSeconds: number): Promise<CommitResult>;
   /** Make the last commit permanent. */

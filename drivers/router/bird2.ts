@@ -43,10 +43,10 @@ import { sha256 } from "../../core/diff.js";
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
 import type { SshPool } from "../ssh/pool.js";
 import type { SshTarget, SshTimeouts } from "../ssh/connection.js";
-import { parseAsn, toBgpState } from "../ssh/cli-driver.js";
+import { parseRouterAsn, toBgpState } from "./base/router-text.js";
 import { DriverError, REDACTED } from "../ssh/errors.js";
 import { MiB } from "../ssh/connection.js";
-import { firstLines, isTrue, parseConfigPath, shq, UnixDaemonDriver } from "./unix-host.js";
+import { firstLines, isTrue, parseConfigPath, shq, UnixDaemonDriver } from "./base/unix-host.js";
 
 export interface Bird2DriverOptions {
   pool: SshPool;
@@ -502,7 +502,7 @@ export function parseBirdProtocols(text: string, serverTime?: string): BgpNeighb
         break;
       }
       case "Neighbor AS":
-        cur.remoteAs = parseAsn(t.slice(colon + 1).trim());
+        cur.remoteAs = parseRouterAsn(t.slice(colon + 1).trim());
         break;
       case "Description":
         cur.description = t.slice(colon + 1).trim();

@@ -23,15 +23,9 @@
 // sections only, and an owned section it no longer has is removed.
 import { randomBytes } from "node:crypto";
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
-import {
-  CliDriverBase,
-  ownedIosSections,
-  parseAsn,
-  splitIosSections,
-  toBgpState,
-  unownedIosHeaders,
-  type CliDriverOptions,
-} from "../ssh/cli-driver.js";
+import { CliDriverBase, type CliDriverOptions } from "./base/cli-driver.js";
+import { ownedIosSections, splitIosSections, unownedIosHeaders } from "./base/ios-config.js";
+import { parseRouterAsn, toBgpState } from "./base/router-text.js";
 import { escapeRegExp, type PromptSpec } from "../ssh/shell.js";
 
 export interface EosDriverOptions extends CliDriverOptions {
@@ -347,7 +341,7 @@ export function parseEosBgpSummary(jsonText: string, nowSeconds = Date.now() / 1
     for (const [address, p] of Object.entries(vrf.peers ?? {})) {
       const n: BgpNeighbor = {
         remoteAddress: address,
-        remoteAs: parseAsn(p.asn),
+        remoteAs: parseRouterAsn(p.asn),
         state: toBgpState(p.peerState),
       };
       if (p.description !== undefined) n.description = p.description;

@@ -53,10 +53,10 @@ import path from "node:path";
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
 import type { SshTarget, SshTimeouts } from "../ssh/connection.js";
 import { MiB } from "../ssh/connection.js";
-import { parseAsn, toBgpState } from "../ssh/cli-driver.js";
+import { parseRouterAsn, toBgpState } from "./base/router-text.js";
 import { DriverError } from "../ssh/errors.js";
 import type { SshPool } from "../ssh/pool.js";
-import { firstLines, isTrue, parseConfigPath, shq, UnixDaemonDriver } from "./unix-host.js";
+import { firstLines, isTrue, parseConfigPath, shq, UnixDaemonDriver } from "./base/unix-host.js";
 
 export interface FrrDriverOptions {
   pool: SshPool;
@@ -547,7 +547,7 @@ export function parseFrrNeighbors(jsonText: string): BgpNeighbor[] {
     if (!peer || typeof peer !== "object" || peer.bgpState === undefined) continue;
     const n: BgpNeighbor = {
       remoteAddress: address,
-      remoteAs: parseAsn(peer.remoteAs),
+      remoteAs: parseRouterAsn(peer.remoteAs),
       state: toBgpState(peer.bgpState),
     };
     if (peer.nbrDesc !== undefined) n.description = peer.nbrDesc;

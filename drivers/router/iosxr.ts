@@ -23,16 +23,9 @@
 // A deploy replaces them: the candidate must consist of owned sections only, and an owned
 // section it no longer has (say the last pb- policy) is removed.
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
-import {
-  CliDriverBase,
-  ownedIosSections,
-  parseAsn,
-  parseDuration,
-  splitIosSections,
-  toBgpState,
-  unownedIosHeaders,
-  type CliDriverOptions,
-} from "../ssh/cli-driver.js";
+import { CliDriverBase, type CliDriverOptions } from "./base/cli-driver.js";
+import { ownedIosSections, splitIosSections, unownedIosHeaders } from "./base/ios-config.js";
+import { parseRouterAsn, parseDuration, toBgpState } from "./base/router-text.js";
 import type { DriverError } from "../ssh/errors.js";
 import { escapeRegExp, type PromptSpec } from "../ssh/shell.js";
 
@@ -413,7 +406,7 @@ export function parseIosXrBgpNeighbors(text: string): BgpNeighbor[] {
     }
     if (!cur) continue;
     if (c === 82 /* R */ && line.startsWith("Remote AS ")) {
-      cur.remoteAs = parseAsn(line.slice(10).split(/[\s,]/)[0]);
+      cur.remoteAs = parseRouterAsn(line.slice(10).split(/[\s,]/)[0]);
     } else if (c === 68 /* D */ && line.startsWith("Description: ")) {
       cur.description = line.slice(13);
     } else if (c >= 48 && c <= 57 /* digit */) {

@@ -30,7 +30,8 @@
 // is available for those platforms. The exclusive lock also guarantees that the diff shown
 // is the diff committed: nobody else can commit in between.
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
-import { CliDriverBase, globRegExp, parseAsn, toBgpState, type CliDriverOptions } from "../ssh/cli-driver.js";
+import { CliDriverBase, type CliDriverOptions } from "./base/cli-driver.js";
+import { globRegExp, parseRouterAsn, toBgpState } from "./base/router-text.js";
 import { DriverError } from "../ssh/errors.js";
 import { escapeRegExp, type PromptSpec } from "../ssh/shell.js";
 
@@ -697,7 +698,7 @@ export function parseJunosBgpNeighbors(jsonText: string): BgpNeighbor[] {
       if (!address) continue;
       const n: BgpNeighbor = {
         remoteAddress: stripJunosPort(address),
-        remoteAs: parseAsn(dataOf(peer["peer-as"])),
+        remoteAs: parseRouterAsn(dataOf(peer["peer-as"])),
         state: toBgpState(dataOf(peer["peer-state"])),
       };
       const description = dataOf(peer.description);

@@ -1,6 +1,6 @@
 // The SSH transport: pinned host keys, password/key authentication, keepalive and timeouts,
 // output limits, an interactive CLI with prompt detection, exec + SFTP, and a per-router
-// connection pool.
+// connection pool. The router-driver bases built on it live in drivers/router/base/.
 export {
   AuthenticationError,
   DriverError,
@@ -38,12 +38,3 @@ export {
 export { SshPool, type SshLease, type SshPoolOptions } from "./pool.js";
 export { CliRouterSession, type CliSessionOptions } from "./cli-session.js";
 export { targetFromRouter, type RouterConnectionInfo } from "./target.js";
-export {
-  CliDriverBase,
-  errorLines,
-  parseAsn,
-  parseDuration,
-  toBgpState,
-  type CliDriverOptions,
-  type DeployState,
-} from "./cli-driver.js";

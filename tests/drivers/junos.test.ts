@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DriverError } from "../../core/ports.js";
-import { oneLineReasons } from "../../drivers/ssh/cli-driver.js";
+import { oneLineReasons } from "../../drivers/router/base/router-text.js";
 import {
   JunosDriver,
   junosErrors,

@@ -37,7 +37,6 @@ function killable(d: RouterDriver): RouterDriver {
   return {
     getConfig: wrap("getConfig", () => d.getConfig()),
     loadCandidate: wrap("loadCandidate", (c: string) => d.loadCandidate(c)),
-    compare: wrap("compare", () => d.compare()),
     commit: wrap("commit", (s: number) => d.commit(s)),
     confirm: wrap("confirm", () => d.confirm()),
     rollback: wrap("rollback", () => d.rollback()),

@@ -28,7 +28,6 @@ async function main(): Promise<void> {
     return {
       getConfig: () => d.getConfig(),
       loadCandidate: (c: string) => d.loadCandidate(c),
-      compare: () => d.compare(),
       commit: (s: number) => d.commit(s),
       confirm: async () => {
         process.stdout.write("holding before the confirm\n");

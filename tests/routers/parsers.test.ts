@@ -18,7 +18,7 @@ import {
   frrReloadResidue,
   parseFrrNeighbors,
 } from "../../drivers/router/frr.js";
-import { parseConfigPath, shq } from "../../drivers/router/unix-host.js";
+import { parseConfigPath, shq } from "../../drivers/router/base/unix-host.js";
 import { birdProtocolsText, frrNeighborsJson } from "../bench/router-data.js";
 
 const BIRD = `BIRD 2.0.12 ready.
@@ -280,11 +280,13 @@ describe("polling helpers", () => {
   it("reads the alert channel setting", () => {
     expect(alertChannel(undefined)).toBeNull();
     expect(alertChannel("slack:C0123ABC")).toEqual({ platform: "slack", channel: "C0123ABC" });
-    expect(alertChannel("C0123ABC")).toEqual({ platform: "slack", channel: "C0123ABC" });
-    expect(alertChannel("123456789012345678")).toEqual({
+    expect(alertChannel("discord:123456789012345678")).toEqual({
       platform: "discord",
       channel: "123456789012345678",
     });
+    // Bound to a platform explicitly: a bare id is refused, never guessed from its shape.
+    expect(() => alertChannel("C0123ABC")).toThrow(/PEERBOT_ALERT_CHANNEL/);
+    expect(() => alertChannel("123456789012345678")).toThrow(/PEERBOT_ALERT_CHANNEL/);
     expect(alertChannel("console:alerts")).toEqual({ platform: "console", channel: "alerts" });
   });
 

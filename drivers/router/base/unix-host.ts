@@ -8,12 +8,12 @@
 //   /etc/bird/peerbot.conf?socket=/run/bird/bird.ctl&sudo=1
 // parseConfigPath splits them; each driver documents the keys it reads.
 import type { SFTPWrapper } from "ssh2";
-import type { SshConnection, ExecOptions, ExecResult, SshTarget, SshTimeouts } from "../ssh/connection.js";
-import { resolveTimeouts, targetLabel } from "../ssh/connection.js";
-import { DriverError, Redactor } from "../ssh/errors.js";
-import type { SshLease, SshPool } from "../ssh/pool.js";
-import { diffConfigs } from "../../core/diff.js";
-import { SerialDriver } from "../ssh/serial-driver.js";
+import type { SshConnection, ExecOptions, ExecResult, SshTarget, SshTimeouts } from "../../ssh/connection.js";
+import { resolveTimeouts, targetLabel } from "../../ssh/connection.js";
+import { DriverError, Redactor } from "../../ssh/errors.js";
+import type { SshLease, SshPool } from "../../ssh/pool.js";
+import { diffConfigs } from "../../../core/diff.js";
+import { SerialDriver } from "./serial-driver.js";
 
 /** Quotes a word for the POSIX shell: 'it'\''s'. */
 export function shq(word: string): string {

@@ -2,8 +2,8 @@
 // CliDriverBase, BIRD 2 and FRR through UnixDaemonDriver): each operation runs one at a time
 // per driver, so a poll never types into the middle of a deploy step and a rollback never
 // overtakes a commit. Subclasses implement the do* steps.
-import type { BgpNeighbor, CommitResult, RouterDriver } from "../../core/ports.js";
-import { DriverError } from "./errors.js";
+import type { BgpNeighbor, CommitResult, RouterDriver } from "../../../core/ports.js";
+import { DriverError } from "../../ssh/errors.js";
 
 /**
  * idle: nothing staged. editing: a candidate is staged in a configuration session.
@@ -34,6 +34,7 @@ export abstract class SerialDriver implements RouterDriver {
   loadCandidate(config: string): Promise<void> {
     return this.serial(() => this.doLoadCandidate(config));
   }
+  /** The router's own diff of the loaded candidate against what it runs (for a person; not the port). */
   compare(): Promise<string> {
     return this.serial(() => this.doCompare());
   }
