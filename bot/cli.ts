@@ -87,12 +87,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
         process.stderr.write("peerbot worker needs REDIS_URL: workers take their jobs from Redis.\n");
         return 2;
       }
-      const { workerNotifier } = await import("./platforms.js");
-      const rt = await boot(config, {
-        allowEmbedded: false,
-        migrateInChild: true,
-        notifier: await workerNotifier(config),
-      });
+      const { PlatformRouter, workerNotifiers } = await import("./platforms.js");
+      const router = new PlatformRouter();
+      const rt = await boot(config, { allowEmbedded: false, migrateInChild: true, notifier: router });
+      await workerNotifiers(rt, router);
       await registerWorkers(rt);
       await rt.queue.start();
       const schedules = await startSchedules(rt);

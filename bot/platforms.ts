@@ -1,16 +1,27 @@
-// Starts the chat platforms that are configured (Slack, Discord) for `peerbot start`, and
-// routes job updates to the platform each message lives on.
+// The chat platforms of a process. `peerbot start` starts the configured ones (Slack, Discord:
+// each a ChatPlatform); `peerbot worker` serves none, yet its jobs post and update messages
+// through the same platforms' notifiers, made from their tokens alone. Both take the same
+// delivery (delivery.ts): the message tracker, the intent resolver and the log of the process's
+// services, so a job posts the same messages, follow-ups included, wherever it runs.
+// PlatformRouter routes each job message to the notifier of the platform it lives on.
 import { dispatch } from "../commands/dispatch.js";
 import { buildRegistry } from "../commands/index.js";
+import { intentResolver } from "../commands/intents.js";
 import type { MessageRef, Notifier } from "../core/ports.js";
 import type { Reply } from "../core/reply.js";
-import type { Config } from "../core/config.js";
-import { createLogger } from "../core/log.js";
-import type { Runtime } from "./runtime.js";
+import type { Services } from "../core/services.js";
+import type { ChatPlatform } from "./chat-platform.js";
+import type { DeliveryOptions } from "./delivery.js";
 
 /** A notifier that hands each message to the notifier of the platform it was posted on. */
 export class PlatformRouter implements Notifier {
   readonly byPlatform = new Map<string, Notifier>();
+
+  /** Routes the messages of `platform` to `notifier`. */
+  add(platform: string, notifier: Notifier): this {
+    this.byPlatform.set(platform, notifier);
+    return this;
+  }
 
   private pick(platform: string): Notifier {
     const n = this.byPlatform.get(platform);
@@ -30,77 +41,103 @@ export class PlatformRouter implements Notifier {
   }
 }
 
-export async function startPlatforms(rt: Runtime, router: PlatformRouter): Promise<() => Promise<void>> {
-  const s = rt.services;
-  const c = s.config;
-  const registry = buildRegistry();
-  const common = {
-    handle: async (inv: Parameters<typeof dispatch>[2]) => (await dispatch(registry, s, inv)).reply,
-    posted: (reply: Reply, ref: MessageRef) => s.messages?.posted(reply, ref) ?? Promise.resolve(),
+/** The delivery every platform and notifier of this process uses. */
+export function processDelivery(s: Services, registry = buildRegistry()): DeliveryOptions {
+  return {
+    posted: (reply, ref) => s.messages?.posted(reply, ref) ?? Promise.resolve(),
+    resolve: intentResolver(registry, s.log),
     log: s.log,
-  };
-  const stops: (() => Promise<void>)[] = [];
-  if (c.SLACK_BOT_TOKEN) {
-    const { startSlack } = await import("./slack/platform.js");
-    const slack = await startSlack({
-      ...common,
-      botToken: c.SLACK_BOT_TOKEN,
-      signingSecret: c.SLACK_SIGNING_SECRET,
-      appToken: c.SLACK_APP_TOKEN,
-      port: c.SLACK_PORT,
-      apiUrl: c.SLACK_API_URL,
-    });
-    router.byPlatform.set("slack", slack.notifier);
-    stops.push(slack.stop);
-    s.log.info("slack: listening", { port: slack.port, socketMode: Boolean(c.SLACK_APP_TOKEN) });
-  }
-  if (c.DISCORD_TOKEN) {
-    if (!c.DISCORD_APPLICATION_ID || !c.DISCORD_PUBLIC_KEY) {
-      throw new Error("Discord needs DISCORD_APPLICATION_ID and DISCORD_PUBLIC_KEY with DISCORD_TOKEN");
-    }
-    const { startDiscord, registerDiscordCommands } = await import("./discord/platform.js");
-    const discord = await startDiscord({
-      ...common,
-      token: c.DISCORD_TOKEN,
-      applicationId: c.DISCORD_APPLICATION_ID,
-      publicKey: c.DISCORD_PUBLIC_KEY,
-      port: c.DISCORD_PORT,
-      apiUrl: c.DISCORD_API_URL,
-    });
-    await registerDiscordCommands(discord.rest, c.DISCORD_APPLICATION_ID).catch((err: unknown) =>
-      s.log.warn("discord: could not register the slash commands", { err: String(err) }),
-    );
-    router.byPlatform.set("discord", discord.notifier);
-    stops.push(discord.stop);
-    s.log.info("discord: listening", { port: discord.port });
-  }
-  if (!stops.length)
-    s.log.warn("no chat platform is configured (SLACK_BOT_TOKEN, DISCORD_TOKEN): running workers only");
-  return async () => {
-    for (const stop of stops) await stop().catch(() => {});
   };
 }
 
+/** The Discord settings that must come together. */
+function discordSettings(c: Services["config"]): { applicationId: string; publicKey: string } {
+  if (!c.DISCORD_APPLICATION_ID || !c.DISCORD_PUBLIC_KEY) {
+    throw new Error("Discord needs DISCORD_APPLICATION_ID and DISCORD_PUBLIC_KEY with DISCORD_TOKEN");
+  }
+  return { applicationId: c.DISCORD_APPLICATION_ID, publicKey: c.DISCORD_PUBLIC_KEY };
+}
+
 /**
- * For `peerbot worker`, which serves no chat platform: jobs still update the messages of the
- * configured platforms, through their APIs alone.
+ * Starts the configured platforms (`peerbot start`) and routes job messages to them. Returns
+ * the function that stops them.
  */
-export async function workerNotifier(c: Config): Promise<PlatformRouter> {
-  const router = new PlatformRouter();
-  if (c.SLACK_BOT_TOKEN) {
-    const { slackNotifier } = await import("./slack/platform.js");
-    router.byPlatform.set(
-      "slack",
-      slackNotifier({
+export async function startPlatforms(
+  rt: { services: Services },
+  router: PlatformRouter,
+): Promise<() => Promise<void>> {
+  const s = rt.services;
+  const c = s.config;
+  const registry = buildRegistry();
+  const deps = {
+    ...processDelivery(s, registry),
+    handle: async (inv: Parameters<typeof dispatch>[2]) => (await dispatch(registry, s, inv)).reply,
+  };
+  const started: ChatPlatform[] = [];
+  const stop = async () => {
+    for (const p of [...started].reverse()) await p.stop().catch(() => {});
+  };
+  try {
+    if (c.SLACK_BOT_TOKEN) {
+      const { SlackPlatform } = await import("./slack/platform.js");
+      const slack = new SlackPlatform({
+        ...deps,
         botToken: c.SLACK_BOT_TOKEN,
+        signingSecret: c.SLACK_SIGNING_SECRET,
+        appToken: c.SLACK_APP_TOKEN,
+        port: c.SLACK_PORT,
         apiUrl: c.SLACK_API_URL,
-        log: createLogger(c.PEERBOT_LOG_LEVEL),
-      }),
-    );
+      });
+      await slack.start();
+      started.push(slack);
+      router.add(slack.name, slack.notifier);
+      s.log.info("slack: listening", { port: slack.port, socketMode: Boolean(c.SLACK_APP_TOKEN) });
+    }
+    if (c.DISCORD_TOKEN) {
+      const { DiscordPlatform, registerDiscordCommands } = await import("./discord/platform.js");
+      const discord = new DiscordPlatform({
+        ...deps,
+        ...discordSettings(c),
+        token: c.DISCORD_TOKEN,
+        port: c.DISCORD_PORT,
+        apiUrl: c.DISCORD_API_URL,
+      });
+      await discord.start();
+      started.push(discord);
+      await registerDiscordCommands(discord.rest, c.DISCORD_APPLICATION_ID!).catch((err: unknown) =>
+        s.log.warn("discord: could not register the slash commands", { err: String(err) }),
+      );
+      router.add(discord.name, discord.notifier);
+      s.log.info("discord: listening", { port: discord.port });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  if (!started.length)
+    s.log.warn("no chat platform is configured (SLACK_BOT_TOKEN, DISCORD_TOKEN): running workers only");
+  return stop;
+}
+
+/**
+ * For `peerbot worker`, which serves no chat platform: jobs still post and update the messages
+ * of the configured platforms, through their APIs alone and the same delivery as in
+ * `peerbot start`.
+ */
+export async function workerNotifiers(
+  rt: { services: Services },
+  router: PlatformRouter,
+): Promise<PlatformRouter> {
+  const s = rt.services;
+  const c = s.config;
+  const delivery = processDelivery(s);
+  if (c.SLACK_BOT_TOKEN) {
+    const { slackNotifier } = await import("./slack/messenger.js");
+    router.add("slack", slackNotifier({ botToken: c.SLACK_BOT_TOKEN, apiUrl: c.SLACK_API_URL }, delivery));
   }
   if (c.DISCORD_TOKEN) {
-    const { discordNotifier } = await import("./discord/platform.js");
-    router.byPlatform.set("discord", discordNotifier({ token: c.DISCORD_TOKEN, apiUrl: c.DISCORD_API_URL }));
+    const { discordNotifier } = await import("./discord/notifier.js");
+    router.add("discord", discordNotifier({ token: c.DISCORD_TOKEN, apiUrl: c.DISCORD_API_URL }, delivery));
   }
   return router;
 }

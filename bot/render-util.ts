@@ -325,11 +325,28 @@ function trimEmptyTail(pieces: string[]): string[] {
 export const PREV_LABEL = "« Prev";
 export const NEXT_LABEL = "Next »";
 
+/** A button as renderers take it: with its action id (an intent has been turned into one). */
+export type ActionButton = Button & { actionId: string };
+
+/**
+ * The reply's buttons, each with its action id. A button that still carries only an intent
+ * never reaches a renderer (the dispatcher and the delivery resolve intents): a programmer error.
+ */
+export function actionButtons(reply: Reply): ActionButton[] {
+  return (reply.buttons ?? []).map((b) => {
+    if (b.actionId === undefined)
+      throw new RenderError(
+        `the button "${cut(b.label, 40)}" has no action id: resolve its intent first (commands/intents.ts)`,
+      );
+    return b as ActionButton;
+  });
+}
+
 /** Pagination's prev/next as buttons (empty when there is no page to go to). */
-export function pageButtons(reply: Reply): Button[] {
+export function pageButtons(reply: Reply): ActionButton[] {
   const p = reply.pagination;
   if (!p) return [];
-  const out: Button[] = [];
+  const out: ActionButton[] = [];
   if (p.prev) out.push({ label: PREV_LABEL, actionId: p.prev });
   if (p.next) out.push({ label: NEXT_LABEL, actionId: p.next });
   return out;

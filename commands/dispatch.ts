@@ -14,6 +14,7 @@ import { PermissionError, UserError } from "../core/errors.js";
 import type { Reply } from "../core/reply.js";
 import { actorRole, hasRole, type Actor } from "../core/roles.js";
 import { levenshtein, parseArgs, splitCommand } from "./grammar.js";
+import { resolveIntents } from "./intents.js";
 import type { CommandContext, Invocation, Registry, Services } from "./registry.js";
 
 export const MAX_LINE = 4000;
@@ -170,8 +171,20 @@ function failure(err: unknown, services: Services, command: string): Failure {
   };
 }
 
-/** Runs one invocation and always returns a reply: errors become sentences, never stack traces. */
+/**
+ * Runs one invocation and always returns a reply: errors become sentences, never stack traces.
+ * The buttons core asked for as intents carry their action ids (commands/intents.ts).
+ */
 export async function dispatch(
+  registry: Registry,
+  services: Services,
+  inv: Invocation,
+): Promise<DispatchResult> {
+  const result = await dispatchOnce(registry, services, inv);
+  return { ...result, reply: resolveIntents(registry, result.reply, services.log) };
+}
+
+async function dispatchOnce(
   registry: Registry,
   services: Services,
   inv: Invocation,
@@ -181,7 +194,7 @@ export async function dispatch(
     if (actionId === "cmd" || actionId.startsWith("cmd:")) {
       // A button that re-runs a command line: exactly as if it had been typed, so its one
       // audit row is the command's (the press itself writes none).
-      return dispatch(registry, services, { ...inv, action: undefined, text: actionId.slice(4) });
+      return dispatchOnce(registry, services, { ...inv, action: undefined, text: actionId.slice(4) });
     }
   }
   const started = performance.now();

@@ -66,6 +66,14 @@ const roleList = z
   )
   .pipe(z.array(roleBinding));
 
+/**
+ * PEERBOT_ALERT_CHANNEL: a channel bound to its platform, never guessed from the id's shape
+ * (core/polling.ts alertChannel reads it with this pattern).
+ */
+export const ALERT_CHANNEL_FORMAT = /^(slack|discord|console):(\S+)$/;
+export const ALERT_CHANNEL_PROBLEM =
+  "expected a channel with its platform: slack:<channel id>, discord:<channel id> or console:<name>, e.g. slack:C0123ABC";
+
 export const configSchema = z.object({
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"], "a postgresql:// URL"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -87,7 +95,7 @@ export const configSchema = z.object({
   PEERBOT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   PEERBOT_TEMPLATES_DIR: z.string().optional(),
   PEERBOT_CHANGE_EXPIRY: duration.default(86_400_000),
-  PEERBOT_ALERT_CHANNEL: z.string().optional(),
+  PEERBOT_ALERT_CHANNEL: z.string().trim().regex(ALERT_CHANNEL_FORMAT, ALERT_CHANNEL_PROBLEM).optional(),
   PEERBOT_ALERT_DOWN_AFTER: duration.default(900_000),
   SLACK_BOT_TOKEN: z.string().startsWith("xoxb-", "expected a bot token starting with xoxb-").optional(),
   SLACK_SIGNING_SECRET: z.string().min(8, "expected the app's signing secret").optional(),

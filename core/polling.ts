@@ -14,6 +14,7 @@
 import type { ChangeServices } from "./changes.js";
 import { effectsOf, refreshMessage, routerInfo } from "./changes.js";
 import { clip } from "./asn.js";
+import { ALERT_CHANNEL_FORMAT, ALERT_CHANNEL_PROBLEM } from "./config.js";
 import type { Database } from "./db.js";
 import type { BgpNeighbor, BgpNeighborState } from "./ports.js";
 import type { Button, Reply } from "./reply.js";
@@ -95,14 +96,17 @@ function updateSql(table: "IxpSession" | "DirectSession"): string {
 
 const TABLE = { ixp: "IxpSession", direct: "DirectSession" } as const;
 
-/** Where alerts go: "slack:C0123", "discord:1234…", "console:…", or a bare Slack/Discord id. */
+/**
+ * Where alerts go: PEERBOT_ALERT_CHANNEL names its platform, "slack:C0123", "discord:1234…" or
+ * "console:…"; null when it is not set. A value without its platform is refused (loadConfig
+ * refuses it first, with the same words), never guessed from the id's shape.
+ */
 export function alertChannel(setting: string | undefined): { platform: string; channel: string } | null {
   const v = (setting ?? "").trim();
   if (!v) return null;
-  const m = /^(slack|discord|console):(.+)$/.exec(v);
-  if (m) return { platform: m[1]!, channel: m[2]! };
-  // Discord channel ids are numeric snowflakes; Slack's start with a letter (C…, G…).
-  return { platform: /^\d{15,25}$/.test(v) ? "discord" : "slack", channel: v };
+  const m = ALERT_CHANNEL_FORMAT.exec(v);
+  if (!m) throw new Error(`PEERBOT_ALERT_CHANNEL: ${ALERT_CHANNEL_PROBLEM}`);
+  return { platform: m[1]!, channel: m[2]! };
 }
 
 const fmtTime = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
@@ -132,10 +136,11 @@ export function bgpStateName(s: string): string {
 const stateName = (s: BgpNeighborState | null) =>
   s === null ? "not configured on the router" : bgpStateName(s);
 
-function sessionButtons(asn: string): Button[] {
+/** An alert's buttons: the network's sessions and their polled status (intents, see core/reply.ts). */
+export function sessionButtons(asn: string): Button[] {
   return [
-    { label: "Open session", actionId: `cmd:sessions AS${asn}` },
-    { label: "Status", actionId: `cmd:status AS${asn}` },
+    { label: "Open session", intent: { command: "sessions", args: [{ asn }] } },
+    { label: "Status", intent: { command: "status", args: [{ asn }] } },
   ];
 }
 

@@ -1,7 +1,44 @@
 // The platform-neutral answer of every command. bot/<platform>/render.ts turns it into
 // console text, Slack Block Kit or a Discord message; nothing here knows a platform.
+import type { CHANGE_ACTIONS } from "./changes/refs.js";
 
 export type ButtonStyle = "primary" | "danger" | "default";
+
+/**
+ * The commands core/ may ask a button to run, each with the types of its arguments. A press
+ * runs the command as if it had been typed; commands/intents.ts writes its command line, and
+ * must name a registered command for every entry here (tests/bot/intents.test.ts checks).
+ */
+export interface IntentCommands {
+  /** `sessions <AS|IXP|router>` */
+  sessions: [scope: IntentScope];
+  /** `status <AS|IXP|router>` */
+  status: [scope: IntentScope];
+}
+
+/** What a command's argument names: a network, an IXP (by slug) or a router (by name). */
+export type IntentScope = { asn: number | bigint | string } | { ixp: string } | { router: string };
+
+/** Run a command: `{ command: "sessions", args: [{ asn: 64501 }] }`. */
+export type CommandIntent = {
+  [K in keyof IntentCommands]: { command: K; args: IntentCommands[K] };
+}[keyof IntentCommands];
+
+/** The button actions core/ may name (core/changes/refs.ts owns their names). */
+export type IntentAction = (typeof CHANGE_ACTIONS)[keyof typeof CHANGE_ACTIONS];
+
+/** Run a registered button action on one object: `{ action: "change.approve", id: 42 }`. */
+export interface ActionIntent {
+  action: IntentAction;
+  id: number | string;
+}
+
+/**
+ * What a press should do, in core's words. No command line or action id crosses from core:
+ * the dispatcher (on every reply) and the delivery (on every message a job posts) turn it into
+ * the button's `actionId` through commands/intents.ts.
+ */
+export type Intent = CommandIntent | ActionIntent;
 
 export interface Button {
   /** Shown on the button. */
@@ -9,8 +46,12 @@ export interface Button {
   /**
    * What a press does, as "<action>:<argument>", e.g. "change.approve:42" or
    * "cmd:peer AS6939 at linx". It carries ids only; every press is authorised again.
+   * Made in commands/ (or from core/changes/refs.ts); core/ gives `intent` instead, which is
+   * turned into this before any renderer sees the button.
    */
-  actionId: string;
+  actionId?: string;
+  /** What a press should do, for a button made in core/; see Intent. */
+  intent?: Intent;
   style?: ButtonStyle;
   /** Ask "are you sure?" with this text before the press counts. */
   confirm?: { title: string; text: string; confirm?: string; deny?: string };

@@ -2,7 +2,14 @@
 // (tables in full, code raw). Control characters other than newline and tab are shown as
 // `\xNN` so that nothing from PeeringDB or a router can drive the terminal.
 import type { Button, Reply } from "../../core/reply.js";
-import { oneLine, pageButtons, pageLabel, sanitizeControl, tableText } from "../render-util.js";
+import {
+  actionButtons,
+  oneLine,
+  pageButtons,
+  pageLabel,
+  sanitizeControl,
+  tableText,
+} from "../render-util.js";
 
 /** A button as the console numbers it: `click 1` or `click <actionId>` presses it. */
 export interface ConsoleChoice {
@@ -15,7 +22,7 @@ export interface ConsoleChoice {
 
 /** The reply's buttons and then its pagination buttons, numbered as `renderConsole` shows them. */
 export function consoleChoices(reply: Reply): ConsoleChoice[] {
-  const all = [...(reply.buttons ?? []), ...pageButtons(reply)];
+  const all = [...actionButtons(reply), ...pageButtons(reply)];
   return all.map((b, i) => ({
     n: i + 1,
     label: b.label,

@@ -23,16 +23,18 @@
 // can't close the fence. Every message carries `allowed_mentions: { parse: [] }`: nothing pings.
 //
 // Buttons and confirmation: Discord has no confirm dialog. A button whose Reply button has
-// `confirm` gets the custom_id "confirm|<actionId>". The adapter, on such a press, does not run
-// the action: it answers with an ephemeral prompt whose "Confirm" button carries the bare
-// actionId (and a "Cancel" button). Pagination buttons get "page|" so that the adapter shows
-// the next page in place of the message. A repeated action id in one message gets a "~2|" prefix
+// `confirm` gets the custom_id "confirm|<actionId>". The interaction handling (interactions.ts),
+// on such a press, does not run the action: it answers with an ephemeral prompt whose button,
+// labelled as the pressed one, carries "ok|<message id>|<actionId>" (and a "Cancel" button).
+// Pagination buttons get "page|" so that the interaction handling shows the next page in place
+// of the message. A repeated action id in one message gets a "~2|" prefix
 // after those markers (custom_ids must be unique). `parseDiscordCustomId` undoes the encoding.
 // An encoded custom_id longer than 100 characters is refused with a RenderError, never truncated.
-import type { Attachment, Button, Reply } from "../../core/reply.js";
+import type { Attachment, Reply } from "../../core/reply.js";
 import { renderConsole } from "../console/render.js";
-import type { CharEscape } from "../render-util.js";
+import type { ActionButton, CharEscape } from "../render-util.js";
 import {
+  actionButtons,
   AttachmentList,
   assertActionId,
   codeFilename,
@@ -185,10 +187,10 @@ interface CodePart {
 export function renderDiscord(reply: Reply): DiscordMessage {
   const L = DISCORD_LIMITS;
   const B = DISCORD_BUDGET;
-  const buttons = reply.buttons ?? [];
+  const buttons = actionButtons(reply);
   const paging = pageButtons(reply);
   const count = occurrenceCounter();
-  const encoded = new Map<Button, string>();
+  const encoded = new Map<ActionButton, string>();
   for (const b of [...buttons, ...paging]) {
     const marker = b.confirm ? CONFIRM_PREFIX : paging.includes(b) ? PAGE_PREFIX : "";
     const id = marker + duplicatePrefix(count(b.actionId)) + b.actionId;
@@ -359,7 +361,7 @@ export function renderDiscord(reply: Reply): DiscordMessage {
   }
 
   // Buttons: ≤ 5 rows of ≤ 5; pagination keeps the last row for itself.
-  const toButton = (b: Button): DiscordButton => ({
+  const toButton = (b: ActionButton): DiscordButton => ({
     type: 2,
     style:
       b.style === "primary"

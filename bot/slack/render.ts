@@ -31,10 +31,11 @@
 // Buttons: `action_id` is the reply's action id (refused with a RenderError when longer than
 // 255 characters, never truncated); a repeated id in the same message gets a "~2|" prefix to stay
 // unique. `value` always carries the canonical action id: read it back with `slackActionId`.
-import type { Attachment, Button, Reply } from "../../core/reply.js";
+import type { Attachment, Reply } from "../../core/reply.js";
 import { renderConsole } from "../console/render.js";
-import type { CharEscape } from "../render-util.js";
+import type { ActionButton, CharEscape } from "../render-util.js";
 import {
+  actionButtons,
   AttachmentList,
   assertActionId,
   codeFilename,
@@ -174,10 +175,10 @@ function overflowNote(total: number, shown: number, partial: boolean, unit: stri
 }
 
 export function renderSlack(reply: Reply): SlackMessage {
-  const buttons = reply.buttons ?? [];
+  const buttons = actionButtons(reply);
   const paging = pageButtons(reply);
   const count = occurrenceCounter();
-  const encoded = new Map<Button, string>();
+  const encoded = new Map<ActionButton, string>();
   // Refuse bad action ids before building anything.
   for (const b of [...buttons, ...paging]) {
     const id = duplicatePrefix(count(b.actionId)) + b.actionId;
@@ -300,7 +301,7 @@ export function renderSlack(reply: Reply): SlackMessage {
     blocks.push({ type: "context", elements });
   }
 
-  const toButton = (b: Button): SlackButton => {
+  const toButton = (b: ActionButton): SlackButton => {
     const label = oneLine(b.label).trim() || b.actionId;
     const el: SlackButton = {
       type: "button",

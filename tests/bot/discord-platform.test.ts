@@ -1,9 +1,14 @@
 // The Discord platform against a fake Discord over loopback: Ed25519-signed interactions in,
 // REST calls out.
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, sign as cryptoSign } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DiscordPlatform } from "../../bot/discord/platform.js";
 import { registerDiscordCommands, startDiscord } from "../../bot/discord/platform.js";
+import type {
+  DiscordInteraction,
+  InteractionHandler,
+  InteractionReceiver,
+} from "../../bot/discord/receiver.js";
 import { checkDiscordMessage } from "../../bot/discord/render.js";
 import type { Invocation } from "../../commands/registry.js";
 import { createLogger } from "../../core/log.js";
@@ -62,6 +67,16 @@ beforeEach(() => {
   fake.calls.length = 0;
   answer = async () => ({ text: "ok" });
 });
+
+/** Headers that sign `body` as Discord does, with the application's key. */
+function signedHeaders(body: string): Record<string, string> {
+  const ts = String(Math.floor(Date.now() / 1000));
+  return {
+    "content-type": "application/json",
+    "x-signature-timestamp": ts,
+    "x-signature-ed25519": cryptoSign(null, Buffer.from(ts + body), fake.keys.privateKey).toString("hex"),
+  };
+}
 
 describe("Discord platform", () => {
   it("answers PING with PONG", async () => {
@@ -126,6 +141,18 @@ describe("Discord platform", () => {
     await fake.interact(endpoint, fake.command("peer", { args: "AS714 at LINX" }, ALICE));
     await fake.interact(endpoint, fake.command("peers", {}, ALICE));
     expect(invocations.map((i) => i.text)).toEqual(["peer AS714 at LINX", "peers"]);
+  });
+
+  it("says that something went wrong, in one sentence, when the reply cannot be drawn", async () => {
+    answer = async () => ({
+      text: "down",
+      buttons: [{ label: "Status", intent: { command: "status", args: [{ asn: 1 }] } }],
+    });
+    const r = await fake.interact(endpoint, fake.command("peerbot", { line: "status" }, ALICE));
+    expect(r.body).toMatchObject({
+      type: 4,
+      data: { content: "Something went wrong; it has been logged.", flags: 64 },
+    });
   });
 
   it("answers an ephemeral reply ephemerally", async () => {
@@ -295,6 +322,41 @@ describe("Discord platform", () => {
     expect(checkDiscordMessage(patch!.body)).toEqual([]);
   });
 
+  it("refuses another path (404), a body over 1 MB (413) and a body that is not JSON (400)", async () => {
+    const sign = signedHeaders;
+    const elsewhere = await fetch(endpoint.replace("/interactions", "/other"), {
+      method: "POST",
+      body: "{}",
+    });
+    expect(elsewhere.status).toBe(404);
+    const big = JSON.stringify({ type: 2, pad: "x".repeat(1_000_001) });
+    expect((await fetch(endpoint, { method: "POST", headers: sign(big), body: big })).status).toBe(413);
+    const notJson = "{not json";
+    expect((await fetch(endpoint, { method: "POST", headers: sign(notJson), body: notJson })).status).toBe(
+      400,
+    );
+    const modal = JSON.stringify({ id: "1", type: 5, application_id: fake.applicationId, token: "t" });
+    expect((await fetch(endpoint, { method: "POST", headers: sign(modal), body: modal })).status).toBe(400);
+    expect(invocations).toEqual([]);
+  });
+
+  it("tells the user in one sentence when Discord refuses a deferred reply", async () => {
+    answer = async () => ({ title: "Change 42", text: "diff", track: "change:42" });
+    // Sent past the fake's bookkeeping, so Discord knows no placeholder to edit.
+    const cmd = fake.command("peerbot", { line: "change 42" }, ALICE);
+    const body = JSON.stringify(cmd);
+    const res = await fetch(endpoint, { method: "POST", headers: signedHeaders(body), body });
+    expect(await res.json()).toEqual({ type: 5 });
+    const told = await fake.waitFor(
+      () => fake.callsTo("POST", `/webhooks/${fake.applicationId}/${String(cmd.token)}`)[0],
+    );
+    expect(told.body).toMatchObject({
+      content: "Discord refused peerbot's answer (10008); it has been logged.",
+      flags: 64,
+    });
+    expect(postedRefs).toEqual([]);
+  });
+
   it("registers its slash commands", async () => {
     await registerDiscordCommands(discord.rest, fake.applicationId);
     const put = fake.callsTo("PUT", `/applications/${fake.applicationId}/commands`)[0];
@@ -303,5 +365,62 @@ describe("Discord platform", () => {
       "peer",
       "peers",
     ]);
+  });
+});
+
+describe("Discord with another receiver", () => {
+  it("takes interactions from any InteractionReceiver, as a Gateway connection would hand them over", async () => {
+    let handler: InteractionHandler | undefined;
+    const gateway: InteractionReceiver = {
+      start: async (h) => {
+        handler = h;
+      },
+      stop: async () => {
+        handler = undefined;
+      },
+    };
+    const seenHere: Invocation[] = [];
+    const recorded: { reply: Reply; ref: MessageRef }[] = [];
+    const other = await startDiscord({
+      token: BOT_TOKEN,
+      applicationId: fake.applicationId,
+      publicKey: fake.publicKeyHex,
+      apiUrl: fake.apiUrl,
+      receiver: gateway,
+      handle: async (inv) => {
+        seenHere.push(inv);
+        return inv.action ? { text: "Deploy started.", track: "change:42" } : { title: "Routers", text: "2" };
+      },
+      posted: async (reply, ref) => {
+        recorded.push({ reply, ref });
+      },
+      log: createLogger("silent"),
+    });
+    try {
+      expect(other.port).toBeUndefined();
+      const r = await handler!(
+        fake.command("peerbot", { line: "routers" }, ALICE) as unknown as DiscordInteraction,
+      );
+      expect(r).toMatchObject({ type: 4, data: { embeds: [{ title: "Routers" }] } });
+      expect(seenHere[0]).toMatchObject({
+        text: "routers",
+        actor: { platform: "discord", userId: ALICE.userId },
+      });
+      // The answer over REST goes with the interaction's token, as it does from the HTTP endpoint.
+      const press = fake.press("ok|700000000000000005|change.deploy:42", { id: "700000000000000006" }, ALICE);
+      expect(await handler!(press as unknown as DiscordInteraction)).toMatchObject({
+        type: 7,
+        data: { content: "Confirmed." },
+      });
+      const follow = await fake.waitFor(
+        () => fake.callsTo("POST", `/webhooks/${fake.applicationId}/${String(press.token)}`)[0],
+      );
+      expect((follow.body.embeds as { description: string }[])[0]?.description).toBe("Deploy started.");
+      await fake.waitFor(() => recorded[0]);
+      expect(recorded[0]).toMatchObject({ reply: { track: "change:42" }, ref: { platform: "discord" } });
+    } finally {
+      await other.stop();
+    }
+    expect(handler).toBeUndefined();
   });
 });

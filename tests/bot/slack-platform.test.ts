@@ -1,6 +1,7 @@
 // The Slack platform against a fake Slack over loopback: signed slash commands and button
 // presses in, Web API calls out.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { App, Receiver } from "@slack/bolt";
 import type { SlackPlatform } from "../../bot/slack/platform.js";
 import { startSlack } from "../../bot/slack/platform.js";
 import { checkSlackMessage } from "../../bot/slack/render.js";
@@ -194,6 +195,29 @@ describe("Slack platform", () => {
     expect(r.body).toMatchObject({ response_type: "in_channel", text: "ok" });
   });
 
+  it("sends the follow-ups the same way when the reply had to go through the response_url", async () => {
+    answer = async () => ({
+      text: "Change 42 needs 2 routers.",
+      followUps: [
+        { title: "lon1", text: "diff for lon1", track: "change:42:lon1" },
+        { text: "only you see this", ephemeral: true },
+      ],
+    });
+    await postSigned(
+      endpoint,
+      SIGNING_SECRET,
+      slashCommandBody(slash({ channel_id: "CPRIVATE", text: "change 42" })),
+    );
+    await fake.waitFor(() => fake.responses.length === 3);
+    expect(fake.responses.map((r) => [r.body.response_type, r.body.text])).toEqual([
+      ["in_channel", "Change 42 needs 2 routers."],
+      ["in_channel", "lon1"],
+      ["ephemeral", "only you see this"],
+    ]);
+    // Nothing posted there can be updated later: nothing is recorded.
+    expect(postedRefs).toEqual([]);
+  });
+
   it("tells the user in one sentence when Slack refuses the answer", async () => {
     await postSigned(
       endpoint,
@@ -205,6 +229,21 @@ describe("Slack platform", () => {
       response_type: "ephemeral",
       text: "Slack refused peerbot's answer (msg_too_long); it has been logged.",
     });
+  });
+
+  it("says that something went wrong, in one sentence, when the reply cannot be drawn", async () => {
+    // A button that still carries only its intent is a programmer error the renderer refuses.
+    answer = async () => ({
+      text: "down",
+      buttons: [{ label: "Status", intent: { command: "status", args: [{ asn: 1 }] } }],
+    });
+    await postSigned(endpoint, SIGNING_SECRET, slashCommandBody(slash({ text: "help" })));
+    const r = await fake.waitFor(() => fake.responses[0]);
+    expect(r.body).toMatchObject({
+      response_type: "ephemeral",
+      text: "Something went wrong; it has been logged.",
+    });
+    expect(fake.callsOf("chat.postMessage")).toEqual([]);
   });
 
   it("acknowledges at once, before a slow command finishes", async () => {
@@ -416,5 +455,55 @@ describe("Slack with the command layer and a database", () => {
     expect(post.params.text).toContain("AS6939 shows in `peers linx-lon1` again.");
     const ev = await db.prisma.auditEvent.findFirstOrThrow({ where: { command: "unhide" } });
     expect(ev).toMatchObject({ platform: "slack", userId: "U1", userName: "U1", outcome: "ok" });
+  });
+});
+
+/** A Bolt receiver of the test's own: events handed over in memory, as Socket Mode would. */
+class MemoryReceiver implements Receiver {
+  private app?: App;
+  init(app: App): void {
+    this.app = app;
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async deliver(body: Record<string, unknown>): Promise<boolean> {
+    let acked = false;
+    await this.app!.processEvent({
+      body,
+      ack: async () => {
+        acked = true;
+      },
+    });
+    return acked;
+  }
+}
+
+describe("Slack with another receiver", () => {
+  it("takes requests from any Bolt receiver and answers through the same listeners", async () => {
+    const receiver = new MemoryReceiver();
+    const seenHere: Invocation[] = [];
+    const other = await startSlack({
+      botToken: BOT_TOKEN,
+      receiver,
+      apiUrl: fake.apiUrl,
+      handle: async (inv) => {
+        seenHere.push(inv);
+        return { text: "routers: 2" };
+      },
+      log: createLogger("silent"),
+    });
+    try {
+      expect(other.port).toBeUndefined();
+      fake.calls.length = 0;
+      const acked = await receiver.deliver(
+        Object.fromEntries(new URLSearchParams(slashCommandBody(slash({ text: "routers" })))),
+      );
+      expect(acked).toBe(true);
+      const post = await fake.waitFor(() => fake.callsOf("chat.postMessage")[0]);
+      expect(post.params).toMatchObject({ channel: "C1", text: "routers: 2" });
+      expect(seenHere[0]).toMatchObject({ text: "routers", actor: { platform: "slack", userId: "U1" } });
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleSession } from "../../bot/console/console.js";
 import { buildRegistry } from "../../commands/index.js";
-import { pollRouter } from "../../core/polling.js";
+import { resolveIntents } from "../../commands/intents.js";
+import { ConfigError, loadConfig } from "../../core/config.js";
+import { alertChannel, pollRouter } from "../../core/polling.js";
 import type { BgpNeighbor, MessageRef, RouterDriver } from "../../core/ports.js";
 import type { Reply } from "../../core/reply.js";
 import { registerAllWorkers } from "../../jobs/index.js";
@@ -28,7 +30,6 @@ let directId: number;
 const driver: RouterDriver = {
   getConfig: async () => "",
   loadCandidate: async () => {},
-  compare: async () => "",
   commit: async () => ({ output: "" }),
   confirm: async () => {},
   rollback: async () => {},
@@ -182,7 +183,12 @@ describe("pollRouter", () => {
     await poll(1);
     expect(titles()).toEqual(["BGP session down: AS64501 Peer Networks at Poll IX, 192.0.2.2 on edge9"]);
     expect(posted[0]!.channel).toBe("slack:C0ALERTS");
-    expect(posted[0]!.reply.buttons?.map((b) => b.actionId)).toEqual([
+    // Core asks for the buttons as intents; commands/ writes their lines.
+    expect(posted[0]!.reply.buttons?.map((b) => b.intent)).toEqual([
+      { command: "sessions", args: [{ asn: "64501" }] },
+      { command: "status", args: [{ asn: "64501" }] },
+    ]);
+    expect(resolveIntents(buildRegistry(), posted[0]!.reply).buttons?.map((b) => b.actionId)).toEqual([
       "cmd:sessions AS64501",
       "cmd:status AS64501",
     ]);
@@ -278,5 +284,41 @@ describe("the poll-sessions job and status", () => {
     expect(out.take()).toContain("No sessions for AS65000.");
     await c.handleLine("status no-such-thing");
     expect(out.take()).toContain('No IXP is called "no-such-thing"');
+  });
+});
+
+describe("the alert channel", () => {
+  it("is bound to its platform in the configuration, never guessed from the id", () => {
+    expect(alertChannel(undefined)).toBeNull();
+    expect(
+      alertChannel(loadConfig({ PEERBOT_ALERT_CHANNEL: "slack:C0123ABC" }).PEERBOT_ALERT_CHANNEL),
+    ).toEqual({
+      platform: "slack",
+      channel: "C0123ABC",
+    });
+    expect(
+      alertChannel(loadConfig({ PEERBOT_ALERT_CHANNEL: "discord:123456789012345678" }).PEERBOT_ALERT_CHANNEL),
+    ).toEqual({
+      platform: "discord",
+      channel: "123456789012345678",
+    });
+    expect(alertChannel("console:alerts")).toEqual({ platform: "console", channel: "alerts" });
+    for (const bare of ["C0123ABC", "123456789012345678", "teams:19abc", "slack:"]) {
+      const err = (() => {
+        try {
+          loadConfig({ PEERBOT_ALERT_CHANNEL: bare });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err, bare).toBeInstanceOf(ConfigError);
+      // One line, naming the setting, never echoing its value.
+      expect((err as ConfigError).problems).toEqual([
+        "PEERBOT_ALERT_CHANNEL: expected a channel with its platform: slack:<channel id>, discord:<channel id> or console:<name>, e.g. slack:C0123ABC",
+      ]);
+      expect(() => alertChannel(bare)).toThrow(
+        /^PEERBOT_ALERT_CHANNEL: expected a channel with its platform/,
+      );
+    }
   });
 });
