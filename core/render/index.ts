@@ -1,21 +1,20 @@
 // Router configuration rendering: context loading, templates, escaping and secret masking.
+// The template contract (every field a template sees) is contract.ts; the database load is
+// load.ts; context.ts builds the context from the loaded rows.
 export {
-  buildRenderContext,
-  loadRenderContext,
-  loadRenderRows,
   RENDERED_STATUSES,
   type ChainContext,
   type CommunityContext,
   type ConnectionContext,
   type GroupContext,
   type IxpContext,
-  type LoadOptions,
   type PeerContext,
   type PolicyContext,
   type RenderContext,
-  type RenderRows,
   type SessionContext,
-} from "./context.js";
+} from "./contract.js";
+export { buildRenderContext, loadRenderContext, type LoadOptions } from "./context.js";
+export { loadRenderRows, type RenderRows } from "./load.js";
 export {
   dialectFor,
   maskSecrets,
