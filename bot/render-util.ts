@@ -7,10 +7,10 @@
 import type { Attachment, Button, CodeBlock, Reply, Table } from "../core/reply.js";
 
 /** A programmer error found while rendering (e.g. an action id too long for a platform). */
-export class RenderError extends Error {
+export class MessageRenderError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "RenderError";
+    this.name = "MessageRenderError";
   }
 }
 
@@ -335,7 +335,7 @@ export type ActionButton = Button & { actionId: string };
 export function actionButtons(reply: Reply): ActionButton[] {
   return (reply.buttons ?? []).map((b) => {
     if (b.actionId === undefined)
-      throw new RenderError(
+      throw new MessageRenderError(
         `the button "${cut(b.label, 40)}" has no action id: resolve its intent first (commands/intents.ts)`,
       );
     return b as ActionButton;
@@ -385,9 +385,9 @@ export function occurrenceCounter(): (id: string) => number {
  * id could be another valid id. Core only makes short ids, so this is a programmer error.
  */
 export function assertActionId(id: string, max: number, platform: string, encoded: string = id): void {
-  if (id.length === 0) throw new RenderError(`${platform}: a button has an empty action id`);
+  if (id.length === 0) throw new MessageRenderError(`${platform}: a button has an empty action id`);
   if (encoded.length > max) {
-    throw new RenderError(
+    throw new MessageRenderError(
       `${platform}: action id is ${encoded.length} characters once encoded, the limit is ${max}: ` +
         `"${cut(id, 60)}" (keep action ids short, e.g. "change.approve:42")`,
     );

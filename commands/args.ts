@@ -1,7 +1,8 @@
 // zod pieces shared by the commands' argument schemas; their messages are the sentences
 // users read, so each says what was wrong and what is expected.
 import { z } from "zod";
-import { MAX_ASN, clip, parseAsn } from "../core/asn.js";
+import { MAX_ASN, parseAsn } from "../core/asn.js";
+import { clip } from "../core/text.js";
 import { SESSION_STATUSES } from "../core/sessions.js";
 
 export const asnArg = (what = "an AS number") =>

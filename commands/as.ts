@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { singleLine, specialAsn } from "../core/asn.js";
+import { specialAsn } from "../core/asn.js";
+import { singleLine } from "../core/text.js";
 import { UserError } from "../core/errors.js";
 import { localAsDetail } from "../core/inventory.js";
 import { lookupNet } from "../core/peeringdb/index.js";
@@ -7,6 +8,7 @@ import type { Button, Field } from "../core/reply.js";
 import { asnArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand } from "./registry.js";
+import { plural } from "../core/text.js";
 
 const usage = "as <asn>";
 
@@ -111,7 +113,7 @@ export const asCommand = defineCommand({
     return {
       title: `AS${asn} ${name}`,
       text: sessions.length
-        ? `${sessions.length} session${sessions.length === 1 ? "" : "s"} with us.`
+        ? `${plural(sessions.length, "session")} with us.`
         : local?.affiliated
           ? "One of our own networks."
           : "No session with us yet.",

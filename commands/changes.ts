@@ -23,11 +23,12 @@ import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
 import { resolveIxp } from "../core/ixp.js";
 import { changeSessions, peer } from "../core/peering.js";
-import { clip } from "../core/asn.js";
+import { clip } from "../core/text.js";
 import type { Reply } from "../core/reply.js";
 import { asnArg, ixpArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
+import { plural } from "../core/text.js";
 
 function changesReply(changes: ChangeRow[], ctx: CommandContext, lead: string): Reply {
   const [first, ...rest] = changes.map((c) => changeReply(c, ctx.services.config));
@@ -132,7 +133,7 @@ export const sessionCommand = defineCommand({
     return changesReply(
       r.changes,
       ctx,
-      `${r.count} session${r.count === 1 ? "" : "s"} with AS${args.asn} at ${ixp.name} marked to ${action}.`,
+      `${plural(r.count, "session")} with AS${args.asn} at ${ixp.name} marked to ${action}.`,
     );
   },
 });

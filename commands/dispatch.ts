@@ -8,7 +8,7 @@
 // finished. Either way, one row per invocation.
 import { randomBytes } from "node:crypto";
 import { audit, beginAudit, finishAudit, type Outcome } from "../core/audit.js";
-import { clip } from "../core/asn.js";
+import { clip } from "../core/text.js";
 import type { Role } from "../core/config.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import type { Reply } from "../core/reply.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { UserError } from "../core/errors.js";
-import { clip } from "../core/asn.js";
+import { clip } from "../core/text.js";
 import { levenshtein } from "./grammar.js";
 import { defineCommand, type Registry } from "./registry.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { singleLine } from "../core/asn.js";
+import { singleLine } from "../core/text.js";
 import type { Field } from "../core/reply.js";
 import { ixpDetail, listIxps } from "../core/inventory.js";
 import { resolveIxp } from "../core/ixp.js";

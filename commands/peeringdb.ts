@@ -2,7 +2,7 @@
 // and sync (a queued job whose progress updates its message).
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { clip, singleLine } from "../core/asn.js";
+import { clip, singleLine } from "../core/text.js";
 import { UserError } from "../core/errors.js";
 import { listIxps } from "../core/inventory.js";
 import { findIxps, resolveIxp, type IxpRef } from "../core/ixp.js";
@@ -23,6 +23,7 @@ import { asnArg, ixpArg } from "./args.js";
 import { quoteWord, tokenize } from "./grammar.js";
 import { formatSpeed } from "./ix.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
+import { plural } from "../core/text.js";
 
 export const PEERINGDB_SYNC_QUEUE = "peeringdb-sync";
 
@@ -130,7 +131,7 @@ export const peersCommand = defineCommand({
       : [];
     return {
       title: `Available peers at ${ixpName}`,
-      text: `${page.total} network${page.total === 1 ? "" : "s"} we do not peer with yet${shownFilters ? ` (${shownFilters})` : ""}${page.pages > 1 ? `, page ${page.page} of ${page.pages}` : ""}.`,
+      text: `${plural(page.total, "network")} we do not peer with yet${shownFilters ? ` (${shownFilters})` : ""}${page.pages > 1 ? `, page ${page.page} of ${page.pages}` : ""}.`,
       table: {
         columns: ["ASN", "name", "IPv4", "IPv6", "speed", "RS", "policy", "type", "peers elsewhere"],
         rows: page.rows.map((r) => [
@@ -333,7 +334,7 @@ export const importActions: ActionDef[] = [
       for (const x of r.createdIxps) ctx.objects.push(`ixp:${x.id}`);
       return {
         kind: "success",
-        text: `Created ${r.createdIxps.length} IXP${r.createdIxps.length === 1 ? "" : "s"} (${r.createdIxps.map((x) => x.name).join(", ") || "none"}) and ${r.createdConnections} connection${r.createdConnections === 1 ? "" : "s"}${r.skippedConnections ? `; ${r.skippedConnections} already existed` : ""}. Assign each connection a router to peer there.`,
+        text: `Created ${plural(r.createdIxps.length, "IXP")} (${r.createdIxps.map((x) => x.name).join(", ") || "none"}) and ${plural(r.createdConnections, "connection")}${r.skippedConnections ? `; ${r.skippedConnections} already existed` : ""}. Assign each connection a router to peer there.`,
       };
     },
   },

@@ -2,7 +2,8 @@
 // router's name, else an IXP (whose lookup explains itself when nothing matches). A target
 // that is written like an AS number but is not a valid one (AS0, AS4294967296, AS-1) and names
 // no router is not looked up as an IXP: it gets a sentence about AS numbers.
-import { clip, MAX_ASN, parseAsn } from "../core/asn.js";
+import { MAX_ASN, parseAsn } from "../core/asn.js";
+import { clip } from "../core/text.js";
 import type { Database } from "../core/db.js";
 import { UserError } from "../core/errors.js";
 import { findRouterByName } from "../core/inventory.js";

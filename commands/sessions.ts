@@ -6,6 +6,7 @@ import { pageArg, statusArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand } from "./registry.js";
 import { resolveSessionScope } from "./scope.js";
+import { plural } from "../core/text.js";
 
 const usage = "sessions [AS|IXP|router] [status:<status>] [page:<n>]";
 
@@ -41,7 +42,7 @@ export const sessionsCommand = defineCommand({
     const next = res.page < res.pages ? `cmd:${base} page:${res.page + 1}` : undefined;
     return {
       title: `Sessions: ${scope}${status ? ` (${status})` : ""}`,
-      text: `${res.total} session${res.total === 1 ? "" : "s"}${res.pages > 1 ? `, page ${res.page} of ${res.pages}` : ""}.`,
+      text: `${plural(res.total, "session")}${res.pages > 1 ? `, page ${res.page} of ${res.pages}` : ""}.`,
       table: {
         columns: ["AS", "name", "where", "router", "address", "status", "BGP", "prefixes"],
         rows: res.rows.map((r) => [
@@ -75,7 +76,7 @@ export const routersCommand = defineCommand({
     const routers = await listRouters(db);
     if (!routers.length) return { kind: "info", text: "peerbot knows no router yet." };
     return {
-      title: `${routers.length} router${routers.length === 1 ? "" : "s"}`,
+      title: `${plural(routers.length, "router")}`,
       table: {
         columns: ["name", "hostname", "platform", "local AS", "status", "connections", "sessions", "polled"],
         rows: routers.map((r) => [

@@ -4,6 +4,7 @@ import { pageArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand } from "./registry.js";
 import { resolveSessionScope } from "./scope.js";
+import { plural } from "../core/text.js";
 
 const usage = "status [router|IXP|AS] [page:<n>]";
 
@@ -30,7 +31,7 @@ export const statusCommand = defineCommand({
     const prev = res.page > 1 ? `cmd:${base} page:${res.page - 1}` : undefined;
     const next = res.page < res.pages ? `cmd:${base} page:${res.page + 1}` : undefined;
     const summary = [
-      `${res.total} session${res.total === 1 ? "" : "s"}: ${res.established} established`,
+      `${plural(res.total, "session")}: ${res.established} established`,
       res.down ? `${res.down} not established` : "",
       res.notPolled ? `${res.notPolled} not polled yet` : "",
       res.alerted ? `${res.alerted} alerted` : "",

@@ -1,4 +1,5 @@
 import { UserError } from "./errors.js";
+import { clip } from "./text.js";
 
 export const MAX_ASN = 4_294_967_295;
 
@@ -57,21 +58,3 @@ export function peerableAsnSql(col: string): string {
 }
 
 /** Control characters (CR, LF, tab, C1), line and paragraph separators, bidi overrides. */
-const CONTROL = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
-
-/** `s` on one line (each run of control characters a space), at most `n` characters. */
-export function clip(s: string, n = 40): string {
-  const oneLine = s.replace(CONTROL, " ");
-  if (oneLine.length <= n) return oneLine;
-  // Never cut a surrogate pair in half.
-  const cut = /[\ud800-\udbff]/.test(oneLine[n - 2] ?? "") ? n - 2 : n - 1;
-  return `${oneLine.slice(0, cut)}…`;
-}
-
-/**
- * Text from outside (PeeringDB) for a message: control characters, CR/LF and U+2028/2029
- * collapsed to a space, runs of spaces to one, trimmed and clipped to `n` characters.
- */
-export function singleLine(s: string | null | undefined, n = 100): string {
-  return clip((s ?? "").replace(CONTROL, " ").replace(/\s+/g, " ").trim(), n);
-}

@@ -1,7 +1,7 @@
 // Finding an IXP the way a person names it: by name, slug, PeeringDB id, or an unambiguous
 // prefix ("LINX" for "LINX LON1"). When several match, the caller offers them as buttons.
 // An IxpRef's name is for messages: on one line (it may come from PeeringDB).
-import { clip, singleLine } from "./asn.js";
+import { clip, singleLine } from "./text.js";
 import type { Database } from "./db.js";
 import { UserError } from "./errors.js";
 import type { Button } from "./reply.js";

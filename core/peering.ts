@@ -4,7 +4,8 @@
 // that address; a session of another network on an address the exchange has since given to
 // this one is marked for removal in the same change. Then a change per router carrying those
 // sessions. Also enable/disable/remove of existing sessions.
-import { clip, singleLine, specialAsn } from "./asn.js";
+import { specialAsn } from "./asn.js";
+import { clip, singleLine } from "./text.js";
 import {
   abandonDrafts,
   draftChange,

@@ -13,7 +13,7 @@
 // Also the `status` listing: state, prefixes, last established and polled-at per session.
 import type { ChangeServices } from "./changes.js";
 import { effectsOf, refreshMessage, routerInfo } from "./changes.js";
-import { clip } from "./asn.js";
+import { clip, utc } from "./text.js";
 import { ALERT_CHANNEL_FORMAT, ALERT_CHANNEL_PROBLEM } from "./config.js";
 import type { Database } from "./db.js";
 import type { BgpNeighbor, BgpNeighborState } from "./ports.js";
@@ -108,8 +108,6 @@ export function alertChannel(setting: string | undefined): { platform: string; c
   if (!m) throw new Error(`PEERBOT_ALERT_CHANNEL: ${ALERT_CHANNEL_PROBLEM}`);
   return { platform: m[1]!, channel: m[2]! };
 }
-
-const fmtTime = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 function ago(ms: number): string {
   const m = Math.round(ms / 60_000);
@@ -266,7 +264,7 @@ async function alertTransitions(
           title: `BGP session back up: ${who}`,
           text: `Established again${n?.receivedPrefixes !== undefined ? `, ${n.receivedPrefixes} prefixes received` : ""}; it was ${row.alertedState === "stuck" ? `down for more than ${ago(downAfter)}` : "down"}.`,
           buttons: sessionButtons(row.asn),
-          context: `polled ${fmtTime(now)}`,
+          context: `polled ${utc(now)}`,
         });
         sent++;
       }
@@ -283,9 +281,9 @@ async function alertTransitions(
         await post(s, channel, {
           kind: "error",
           title: `BGP session down: ${who}`,
-          text: `It left Established: now ${stateName(next)}.${row.lastEstablishedAt ? ` Last seen Established ${fmtTime(row.lastEstablishedAt)}.` : ""}`,
+          text: `It left Established: now ${stateName(next)}.${row.lastEstablishedAt ? ` Last seen Established ${utc(row.lastEstablishedAt)}.` : ""}`,
           buttons: sessionButtons(row.asn),
-          context: `polled ${fmtTime(now)}`,
+          context: `polled ${utc(now)}`,
         });
         sent++;
       }
@@ -298,9 +296,9 @@ async function alertTransitions(
         await post(s, channel, {
           kind: "warning",
           title: `BGP session still down: ${who}`,
-          text: `${row.lastEstablishedAt ? `Down since ${fmtTime(row.lastEstablishedAt)}` : `Never Established since ${fmtTime(row.updatedAt)}`} (${ago(now.getTime() - since.getTime())}); now ${stateName(next)}.`,
+          text: `${row.lastEstablishedAt ? `Down since ${utc(row.lastEstablishedAt)}` : `Never Established since ${utc(row.updatedAt)}`} (${ago(now.getTime() - since.getTime())}); now ${stateName(next)}.`,
           buttons: sessionButtons(row.asn),
-          context: `polled ${fmtTime(now)} · alerts after ${ago(downAfter)} down`,
+          context: `polled ${utc(now)} · alerts after ${ago(downAfter)} down`,
         });
         sent++;
       }
@@ -490,4 +488,4 @@ export function prefixCounts(r: Pick<StatusRow, "received" | "accepted" | "adver
   return `${v(r.received)}/${v(r.accepted)}/${v(r.advertised)}`;
 }
 
-export const formatTime = (d: Date | null) => (d ? fmtTime(d) : "");
+export const formatTime = (d: Date | null) => (d ? utc(d) : "");

@@ -29,7 +29,7 @@
 // Pagination buttons get "page|" so that the interaction handling shows the next page in place
 // of the message. A repeated action id in one message gets a "~2|" prefix
 // after those markers (custom_ids must be unique). `parseDiscordCustomId` undoes the encoding.
-// An encoded custom_id longer than 100 characters is refused with a RenderError, never truncated.
+// An encoded custom_id longer than 100 characters is refused with a MessageRenderError, never truncated.
 import type { Attachment, Reply } from "../../core/reply.js";
 import { renderConsole } from "../console/render.js";
 import type { ActionButton, CharEscape } from "../render-util.js";
@@ -53,7 +53,7 @@ import {
   pageButtons,
   pageLabel,
   plural,
-  RenderError,
+  MessageRenderError,
   sanitizeControl,
   splitLines,
   stripDuplicatePrefix,
@@ -522,14 +522,15 @@ export function checkDiscordMessage(msg: {
   return errs;
 }
 
-/** Throws a RenderError listing every limit `msg` breaks. */
+/** Throws a MessageRenderError listing every limit `msg` breaks. */
 export function assertDiscordLimits(msg: {
   content?: string;
   embeds?: unknown[];
   components?: unknown[];
 }): void {
   const errs = checkDiscordMessage(msg);
-  if (errs.length) throw new RenderError(`Discord message over its limits: ${errs.slice(0, 10).join("; ")}`);
+  if (errs.length)
+    throw new MessageRenderError(`Discord message over its limits: ${errs.slice(0, 10).join("; ")}`);
 }
 
 /** Escapes a string for Discord markdown (for adapters composing their own short messages). */

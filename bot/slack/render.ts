@@ -28,7 +28,7 @@
 // close the fence. plain_text objects (header, buttons, confirm) are shown literally by Slack and
 // are not escaped.
 //
-// Buttons: `action_id` is the reply's action id (refused with a RenderError when longer than
+// Buttons: `action_id` is the reply's action id (refused with a MessageRenderError when longer than
 // 255 characters, never truncated); a repeated id in the same message gets a "~2|" prefix to stay
 // unique. `value` always carries the canonical action id: read it back with `slackActionId`.
 import type { Attachment, Reply } from "../../core/reply.js";
@@ -54,7 +54,7 @@ import {
   pageButtons,
   pageLabel,
   plural,
-  RenderError,
+  MessageRenderError,
   sanitizeControl,
   splitLines,
   stripDuplicatePrefix,
@@ -462,10 +462,11 @@ export function checkSlackMessage(msg: { blocks: unknown[]; text?: string }): st
   return errs;
 }
 
-/** Throws a RenderError listing every limit `msg` breaks. */
+/** Throws a MessageRenderError listing every limit `msg` breaks. */
 export function assertSlackLimits(msg: { blocks: unknown[]; text?: string }): void {
   const errs = checkSlackMessage(msg);
-  if (errs.length) throw new RenderError(`Slack message over its limits: ${errs.slice(0, 10).join("; ")}`);
+  if (errs.length)
+    throw new MessageRenderError(`Slack message over its limits: ${errs.slice(0, 10).join("; ")}`);
 }
 
 /** Escapes a string for mrkdwn (for adapters composing their own short messages). */

@@ -2,7 +2,7 @@
 // reject (another's request needs an approver), expire.
 import { PermissionError, UserError } from "../errors.js";
 import type { Actor } from "../roles.js";
-import { clip } from "../asn.js";
+import { clip } from "../text.js";
 import { endChange } from "./effects.js";
 import { refreshMessage, step } from "./message.js";
 import {

@@ -3,7 +3,7 @@
 import { diffConfigs } from "../diff.js";
 import { DriverError, type RouterDriver } from "../ports.js";
 import type { Actor } from "../roles.js";
-import { clip } from "../asn.js";
+import { clip } from "../text.js";
 import { effectsOf, endChange } from "./effects.js";
 import { changeReply, recordChangeMessage, refreshMessage, step } from "./message.js";
 import {
@@ -16,6 +16,7 @@ import {
   type ChangeServices,
 } from "./model.js";
 import { planChange, ReplacedElsewhere, render, type PlanResult } from "./plan.js";
+import { plural } from "../text.js";
 
 export type DeployOutcome = "deployed" | "failed" | "rolled_back" | "stale" | "skipped";
 
@@ -249,7 +250,7 @@ export async function finishDeployed(s: ChangeServices, c: ChangeRow): Promise<D
     {
       reason: "",
       deployedAt: s.clock.now(),
-      ...(enabled ? { steps: { push: `${enabled} session${enabled === 1 ? "" : "s"} now enabled` } } : {}),
+      ...(enabled ? { steps: { push: `${plural(enabled, "session")} now enabled` } } : {}),
     },
     "onDeploy",
   );

@@ -2,21 +2,14 @@
 // reject, expiry or failure, always in the same transaction as the change's own status.
 import { z } from "zod";
 import type { Database, Prisma } from "../db.js";
+import { SESSION_STATUSES } from "../sessions.js";
 import type { ChangeServices, ChangeStatus, Effect } from "./model.js";
 
 // ---------------------------------------------------------------------------
 // Effects: session status changes a change carries, validated when read back
 // ---------------------------------------------------------------------------
 
-const sessionStatus = z.enum([
-  "requested",
-  "provisioning",
-  "enabled",
-  "maintenance",
-  "disabled",
-  "decommissioning",
-  "decommissioned",
-]);
+const sessionStatus = z.enum(SESSION_STATUSES);
 const effectSchema = z.object({
   kind: z.enum(["ixp", "direct"]),
   id: z.number().int().positive(),

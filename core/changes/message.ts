@@ -5,7 +5,7 @@ import type { Database, Prisma } from "../db.js";
 import type { MessageRef } from "../ports.js";
 import { maskSecrets } from "../render/index.js";
 import type { Reply } from "../reply.js";
-import { clip } from "../asn.js";
+import { clip } from "../text.js";
 import {
   ACTIVE,
   CHANGE_STATUS,

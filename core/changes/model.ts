@@ -10,7 +10,8 @@ import type { Logger } from "../log.js";
 import type { Clock, DriverFactory, JobQueue, Notifier, RouterInfo } from "../ports.js";
 import type { Reply } from "../reply.js";
 import type { Actor } from "../roles.js";
-import { clip } from "../asn.js";
+
+export { errorLine, utc } from "../text.js";
 import { changeObject } from "./refs.js";
 
 export const DEPLOY_QUEUE = "deploy";
@@ -121,13 +122,6 @@ export async function transitionAudit(
 }
 
 export const PEERBOT: Actor = { platform: "console", userId: "peerbot", userName: "peerbot" };
-
-export const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-
-export function errorLine(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
-  return clip(m.split("\n").find((l) => l.trim()) ?? m, 300);
-}
 
 export function notOpen(c: ChangeRow): UserError {
   const why =

@@ -5,7 +5,7 @@ import { diffConfigs } from "../diff.js";
 import { UserError } from "../errors.js";
 import { maskSecrets, RenderError, renderRouterConfig } from "../render/index.js";
 import type { Actor } from "../roles.js";
-import { clip } from "../asn.js";
+import { clip } from "../text.js";
 import { effectsOf, endChange, mergeEffects, type Tx } from "./effects.js";
 import { refreshMessage } from "./message.js";
 import {

@@ -3,7 +3,7 @@
 // again and ends abandoned drafts; an admin can abandon a stuck change.
 import { UserError } from "../errors.js";
 import type { Actor } from "../roles.js";
-import { clip } from "../asn.js";
+import { clip } from "../text.js";
 import { endChange } from "./effects.js";
 import { finish, finishDeployed, shaOf, type DeployOutcome } from "./deploy.js";
 import { queueDeploy } from "./decide.js";

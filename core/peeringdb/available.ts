@@ -11,7 +11,8 @@
 // (their addresses, their total speed); the filters on port fields (route server, speed,
 // family) pick ports, the others networks.
 import { createHash } from "node:crypto";
-import { peerableAsnSql, singleLine } from "../asn.js";
+import { peerableAsnSql } from "../asn.js";
+import { singleLine } from "../text.js";
 import { coveringStatusSql, usableConnectionsSql } from "../connections.js";
 import type { Database } from "../db.js";
 import { UserError } from "../errors.js";

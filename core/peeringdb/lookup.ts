@@ -1,7 +1,7 @@
 // What the mirror says about a network or an exchange, for `as <asn>` and `ix <name>`. Every
 // text meant for a message (all but a network's notes) comes back on one line and clipped
 // (core/asn.ts singleLine): a name with a newline in PeeringDB must not add lines to a reply.
-import { singleLine } from "../asn.js";
+import { singleLine } from "../text.js";
 import type { Database } from "../db.js";
 
 /** One-line texts: names and the like, addresses (URLs, e-mail), long free text. */

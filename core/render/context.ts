@@ -14,7 +14,7 @@
 import type { SecretBox } from "../crypto.js";
 import type { Database } from "../db.js";
 import { Chains } from "./chains.js";
-import type { Afi, RenderContext, RouterInfo } from "./contract.js";
+import type { Afi, RenderContext, RouterContext } from "./contract.js";
 import { dialectFor, RenderError, safeText, type Dialect } from "./escape.js";
 import { loadRenderRows, type RenderRows, type RouterRow } from "./load.js";
 import { buildIxps, Peers } from "./network.js";
@@ -78,7 +78,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   const ixpSessions = sessions.filter((s) => s.kind === "ixp");
   const directSessions = sessions.filter((s) => s.kind === "direct");
   const used = chains.used();
-  const router: RouterInfo = {
+  const router: RouterContext = {
     id: r.id,
     name: routerName,
     hostname: text(r.hostname),

@@ -227,7 +227,7 @@ export interface SessionContext {
   bgpGroup: BgpGroupInfo | null;
 }
 
-export interface RouterInfo {
+export interface RouterContext {
   id: number;
   name: string;
   hostname: string;
@@ -249,7 +249,7 @@ export interface FamilyContext {
 
 export interface RenderContext {
   dialect: Dialect;
-  router: RouterInfo;
+  router: RouterContext;
   localAsn: number;
   ixps: IxpContext[];
   groups: GroupContext[];

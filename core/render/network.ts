@@ -7,6 +7,7 @@ import { parseIp } from "./ip.js";
 import { IXP_COMM, IXP_EXPORT, IXP_IMPORT, type AsRow, type ConnRow } from "./load.js";
 import type { PolicyLevels } from "./policy.js";
 import { asn, count, objectStatus } from "./values.js";
+import { plural } from "../text.js";
 
 /** One of the router's connections and the IXP it is at. */
 export interface IxpPort {
@@ -119,7 +120,7 @@ export class Peers {
     const bad = this.badAsSets;
     if (!bad.length) return null;
     return (
-      `${bad.length} AS-SET${bad.length === 1 ? "" : "s"} peerbot cannot use: ` +
+      `${plural(bad.length, "AS-SET")} peerbot cannot use: ` +
       bad.slice(0, 5).join(", ") +
       (bad.length > 5 ? ", ..." : "")
     );

@@ -40,6 +40,7 @@ import {
 import type { Peers } from "./network.js";
 import { EMPTY_LEVELS, type PolicyLevels } from "./policy.js";
 import { asn, objectStatus, ttl, where, worst } from "./values.js";
+import { plural } from "../text.js";
 
 /** Where a session hangs, and what it takes from there. */
 export interface Attachment {
@@ -326,6 +327,6 @@ export class SessionBuilder {
 
   /** One line per missing local address, however many sessions lack it. */
   warnings(): string[] {
-    return [...this.noLocal].map(([k, n]) => `${k} (${n} session${n === 1 ? "" : "s"})`);
+    return [...this.noLocal].map(([k, n]) => `${k} (${plural(n, "session")})`);
   }
 }

@@ -398,17 +398,6 @@ function birdErrorText(bad: BirdReply | undefined, replies: BirdReply[]): string
 // show protocols all
 // ---------------------------------------------------------------------------------------
 
-const BIRD_STATES: Record<string, BgpNeighbor["state"]> = {
-  idle: "idle",
-  connect: "connect",
-  active: "active",
-  opensent: "opensent",
-  openconfirm: "openconfirm",
-  established: "established",
-  close: "idle",
-  down: "idle",
-};
-
 /** "Routes: 3 imported, 1 filtered, 2 exported, 3 preferred" (filtered only with import keep filtered). */
 const ROUTES_RE = /(\d+) imported,(?: (\d+) filtered,)? (\d+) exported/;
 
@@ -492,7 +481,8 @@ export function parseBirdProtocols(text: string, serverTime?: string): BgpNeighb
           .slice(colon + 1)
           .trim()
           .toLowerCase();
-        cur.state = BIRD_STATES[v] ?? toBgpState(v);
+        // BIRD's "close" and "down" (and anything else) are idle to us, as toBgpState reads them.
+        cur.state = toBgpState(v);
         break;
       }
       case "Neighbor address": {

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ConsoleSession } from "../../bot/console/console.js";
 import { renderConsole } from "../../bot/console/render.js";
 import { renderDiscord } from "../../bot/discord/render.js";
-import { RenderError } from "../../bot/render-util.js";
+import { MessageRenderError } from "../../bot/render-util.js";
 import { renderSlack } from "../../bot/slack/render.js";
 import { dispatch } from "../../commands/dispatch.js";
 import { parseArgs, splitCommand } from "../../commands/grammar.js";
@@ -123,7 +123,7 @@ describe("every intent core can produce resolves to a registered command", () =>
   it("no renderer takes a button that still carries only its intent", () => {
     const reply: Reply = { text: "down", buttons: sessionButtons("64501") };
     for (const render of [renderConsole, renderSlack, renderDiscord])
-      expect(() => render(reply)).toThrow(RenderError);
+      expect(() => render(reply)).toThrow(MessageRenderError);
   });
 });
 

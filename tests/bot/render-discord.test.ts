@@ -6,7 +6,7 @@ import {
   parseDiscordCustomId,
   renderDiscord,
 } from "../../bot/discord/render.js";
-import { RenderError } from "../../bot/render-util.js";
+import { MessageRenderError } from "../../bot/render-util.js";
 import {
   BUTTONS,
   HOSTILE,
@@ -235,7 +235,7 @@ describe("renderDiscord", () => {
 
   it("refuses custom_ids too long for Discord instead of truncating them", () => {
     expect(() => renderDiscord({ buttons: [{ label: "x", actionId: "a".repeat(101) }] })).toThrow(
-      RenderError,
+      MessageRenderError,
     );
     expect(() => renderDiscord({ buttons: [{ label: "x", actionId: "a".repeat(100) }] })).not.toThrow();
     const confirm = { title: "t", text: "x" };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SlackMessage } from "../../bot/slack/render.js";
 import { checkSlackMessage, renderSlack, slackActionId } from "../../bot/slack/render.js";
-import { RenderError } from "../../bot/render-util.js";
+import { MessageRenderError } from "../../bot/render-util.js";
 import type { Reply } from "../../core/reply.js";
 import {
   BUTTONS,
@@ -294,7 +294,7 @@ describe("renderSlack", () => {
 
   it("refuses an action id too long for Slack instead of truncating it", () => {
     expect(() => renderSlack({ buttons: [{ label: "x", actionId: `cmd:${"a".repeat(300)}` }] })).toThrow(
-      RenderError,
+      MessageRenderError,
     );
     expect(() => renderSlack({ buttons: [{ label: "x", actionId: "a".repeat(255) }] })).not.toThrow();
     expect(() => renderSlack({ pagination: { page: 1, pages: 2, next: "n".repeat(256) } })).toThrow(
