@@ -1,6 +1,3 @@
-import { UserError } from "./errors.js";
-import { clip } from "./text.js";
-
 export const MAX_ASN = 4_294_967_295;
 
 /** Reads "AS714", "as714", "714" or "AS 714" (already joined). Returns null when it is not an ASN. */
@@ -9,17 +6,6 @@ export function parseAsn(text: string): number | null {
   if (!m) return null;
   const n = Number(m[1]);
   return n >= 1 && n <= MAX_ASN ? n : null;
-}
-
-export function requireAsn(text: string, usage: string): number {
-  const n = parseAsn(text);
-  if (n === null) {
-    const digits = /^(?:as)?\s*(\d+)$/i.exec(text.trim());
-    if (digits)
-      throw new UserError(`AS${digits[1]} is out of range: an ASN is a number from 1 to ${MAX_ASN}.`, usage);
-    throw new UserError(`"${clip(text)}" is not an AS number.`, usage);
-  }
-  return n;
 }
 
 /**

@@ -15,11 +15,11 @@ export async function routerNames(db: Database): Promise<string[]> {
 
 /** Routers with pollSessionState on and not disabled, by id. */
 export async function pollableRouterIds(db: Database): Promise<number[]> {
-  const rows = await db.prisma.router.findMany({
-    where: { pollSessionState: true, status: { not: "disabled" } },
-    select: { id: true },
-    orderBy: { id: "asc" },
-  });
+  // On pg directly: the poll ticker runs this at start-up, and a process with nothing to poll
+  // should not load Prisma's query compiler (about 50 MB) before its first command.
+  const { rows } = await db.pool.query<{ id: number }>(
+    `select id from "Router" where "pollSessionState" and status <> 'disabled' order by id`,
+  );
   return rows.map((r) => r.id);
 }
 

@@ -44,7 +44,6 @@ import {
   duplicatePrefix,
   ELLIPSIS,
   escapeCut,
-  escapeWith,
   layoutTable,
   MESSAGE_FILENAME,
   moreLine,
@@ -467,9 +466,4 @@ export function assertSlackLimits(msg: { blocks: unknown[]; text?: string }): vo
   const errs = checkSlackMessage(msg);
   if (errs.length)
     throw new MessageRenderError(`Slack message over its limits: ${errs.slice(0, 10).join("; ")}`);
-}
-
-/** Escapes a string for mrkdwn (for adapters composing their own short messages). */
-export function slackMrkdwnEscape(s: string): string {
-  return escapeWith(s, slackEscape);
 }

@@ -53,7 +53,6 @@ export const CHANGE_STATUS: Record<
 > = {
   planning: { open: false, locking: false, terminal: false, label: "being planned", kind: "info" },
   pending: { open: true, locking: false, terminal: false, label: "waiting for approval", kind: "info" },
-  approved: { open: true, locking: false, terminal: false, label: "approved", kind: "info" },
   queued: { open: false, locking: true, terminal: false, label: "approved, deploy queued", kind: "info" },
   deploying: { open: false, locking: true, terminal: false, label: "deploying", kind: "info" },
   deployed: { open: false, locking: false, terminal: true, label: "deployed", kind: "success" },
@@ -129,11 +128,9 @@ export function notOpen(c: ChangeRow): UserError {
       ? `was superseded (${c.reason})`
       : CHANGE_STATUS[c.status].locking
         ? `is already approved and ${c.status}`
-        : c.status === "approved"
-          ? "is already approved"
-          : c.status === "planning"
-            ? "is still being planned"
-            : `is ${CHANGE_STATUS[c.status].label}`;
+        : c.status === "planning"
+          ? "is still being planned"
+          : `is ${CHANGE_STATUS[c.status].label}`;
   return new UserError(
     `Change #${c.id} ${why}; there is nothing to decide.`,
     CHANGE_STATUS[c.status].locking

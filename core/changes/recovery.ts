@@ -89,10 +89,13 @@ export async function reconcileChanges(s: ChangeServices): Promise<ReconcileRepo
   if (!got.rows[0]?.ok) return report;
   try {
     const now = s.clock.now().getTime();
-    const drafts = await s.db.prisma.changeRequest.findMany({
-      where: { status: "planning", createdAt: { lt: new Date(now - PLANNING_GRACE_MS) } },
-      select: { id: true, routerId: true, effects: true },
-    });
+    // The two look-ups run on pg directly: a process that starts with nothing to reconcile
+    // then never loads Prisma's query compiler (about 50 MB) before its first command.
+    const { rows: drafts } = await s.db.pool.query<{ id: number; routerId: number; effects: unknown }>(
+      `select id, "routerId", effects from "ChangeRequest"
+        where status = 'planning' and "createdAt" < ($1::timestamptz at time zone 'UTC') order by id`,
+      [new Date(now - PLANNING_GRACE_MS).toISOString()],
+    );
     for (const d of drafts) {
       const reason = "the request was interrupted before its diff was made; its sessions were removed";
       if (await endChange(s, d, ["planning"], "failed", { reason }, "onRevert")) {
@@ -100,11 +103,11 @@ export async function reconcileChanges(s: ChangeServices): Promise<ReconcileRepo
         report.draftsEnded.push(d.id);
       }
     }
-    const stuck = await s.db.prisma.changeRequest.findMany({
-      where: { status: { in: [...LOCKING] }, updatedAt: { lt: new Date(now - RECONCILE_GRACE_MS) } },
-      select: { id: true, uid: true, deployAttempt: true },
-      orderBy: { id: "asc" },
-    });
+    const { rows: stuck } = await s.db.pool.query<{ id: number; uid: string; deployAttempt: number }>(
+      `select id, uid::text as uid, "deployAttempt" from "ChangeRequest"
+        where status::text = any($1) and "updatedAt" < ($2::timestamptz at time zone 'UTC') order by id`,
+      [[...LOCKING], new Date(now - RECONCILE_GRACE_MS).toISOString()],
+    );
     for (const c of stuck) {
       const state =
         c.deployAttempt > 0

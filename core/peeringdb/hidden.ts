@@ -92,9 +92,3 @@ export async function listHiddenPeers(
   });
   return rows.map(info);
 }
-
-/** Deletes expired entries; returns how many. */
-export async function purgeExpiredHiddenPeers(db: Database, now = new Date()): Promise<number> {
-  const r = await db.prisma.hiddenPeer.deleteMany({ where: { until: { lte: now } } });
-  return r.count;
-}

@@ -143,10 +143,6 @@ export function identifier(value: unknown, what: string): string {
   );
 }
 
-export function isIdentifier(value: unknown): value is string {
-  return typeof value === "string" && IDENT.test(value);
-}
-
 /** A BIRD symbol from validated identifier parts: `pb`, `linx-lon1`, `v4` -> `pb_linx_lon1_v4`. */
 export function birdSymbol(...parts: (string | number)[]): string {
   const s = parts

@@ -160,7 +160,3 @@ export function parseIp(s: string | null | undefined): IpAddress | null {
     ),
   };
 }
-
-export function isIp(s: unknown): boolean {
-  return typeof s === "string" && parseIp(s) !== null;
-}

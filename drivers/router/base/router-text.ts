@@ -62,12 +62,6 @@ export function parseDuration(s: string | undefined): number | undefined {
   return any ? total : undefined;
 }
 
-/** Keeps the non-empty lines of router output that look like errors, for an error message. */
-export function errorLines(output: string, pattern: RegExp, max = 20): string {
-  const lines = output.split("\n").filter((l) => pattern.test(l));
-  return lines.slice(0, max).join("\n");
-}
-
 /**
  * Joins a router's reasons into one line for the first line of an error: at most `max`
  * reasons (then "and N more") and `width` characters (cut with an ellipsis).
