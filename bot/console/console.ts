@@ -82,7 +82,7 @@ export class ConsoleSession {
   async handleLine(raw: string): Promise<void> {
     const line = raw.trim();
     if (!line || line.startsWith("#")) return;
-    const click = /^click\s+(\S+)$/i.exec(line);
+    const click = /^click\s+(\S.*?)\s*$/i.exec(line);
     if (click) {
       const which = click[1] as string;
       let action = which;

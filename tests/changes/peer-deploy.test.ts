@@ -5,43 +5,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConsoleSession } from "../../bot/console/console.js";
-import { buildRegistry } from "../../commands/index.js";
 import { changeConfig, deployChange, getChange } from "../../core/changes.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { diffConfigs, sha256 } from "../../core/diff.js";
 import { registerAllWorkers } from "../../jobs/index.js";
+import { createChat, newChange, type Chat } from "../helpers/chat.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { Capture, fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let dataDir: string;
-const out = new Capture();
-const registry = buildRegistry();
-const sessions = new Map<string, ConsoleSession>();
-
-function consoleOf(user: string): ConsoleSession {
-  let s = sessions.get(user);
-  if (!s) {
-    s = new ConsoleSession(registry, services, user, out);
-    sessions.set(user, s);
-  }
-  return s;
-}
-
-async function say(user: string, line: string): Promise<string> {
-  await consoleOf(user).handleLine(line);
-  await services.queue.drain();
-  return out.take();
-}
-
-/** The id of the change a reply posted (updates of older messages print first). */
-function newChange(text: string): number {
-  const m = /\[message m\d+\] Change #(\d+)/.exec(text);
-  if (!m) throw new Error(`no new change in:\n${text}`);
-  return Number(m[1]);
-}
+let chat: Chat;
+const say = (user: string, line: string) => chat.say(user, line);
 
 const configFile = () => path.join(dataDir, "configs", "edge1.lon.conf");
 
@@ -49,8 +25,9 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-deploy-"));
   db = await createTestDatabase(import.meta.filename);
   services = testServices(db, {}, dataDir);
+  chat = createChat(services);
   // Console updates go to whoever's console shows the message; one capture serves all here.
-  services.notifier = consoleOf("alice").notifier;
+  services.notifier = chat.session("alice").notifier;
   registerAllWorkers(services.queue, services);
   await seedDemoDb(db, dataDir);
 });
@@ -143,10 +120,10 @@ describe("failure modes", () => {
   it("a double approval (two presses at once) ends in exactly one deploy", async () => {
     const t = await say("alice", "session AS15169 at LINX disable");
     const id = newChange(t);
-    const press = (user: string) => consoleOf(user).handleLine(`click change.approve:${id}`);
+    const press = (user: string) => chat.session(user).handleLine(`click change.approve:${id}`);
     await Promise.all([press("bob"), press("admin")]);
-    await services.queue.drain();
-    const text = out.take();
+    await chat.drain();
+    const text = chat.out.take();
     expect(text.match(/approved by (bob|admin); the deploy is queued/g)).toHaveLength(1);
     expect(text).toMatch(/is already approved and (queued|deploying)|is deployed; there is nothing/);
     const c = await getChange(db, id);
@@ -176,7 +153,7 @@ describe("failure modes", () => {
     const after = (await getChange(db, id))!;
     expect(after.status).toBe("deployed");
     expect(after.steps.filter((s) => s.startsWith("committed"))).toHaveLength(1);
-    out.take();
+    chat.out.take();
   });
 
   it("a job retried after the worker died before its commit deploys once", async () => {
@@ -187,7 +164,7 @@ describe("failure modes", () => {
     const after = (await getChange(db, id))!;
     expect(after.steps.filter((s) => s.startsWith("committed"))).toHaveLength(1);
     expect(sha256(readFileSync(configFile(), "utf8"))).toBe(after.configSha256);
-    out.take();
+    chat.out.take();
   });
 
   it("a stale diff: the file is edited after approval; the deploy is refused, nothing written, a new change posted", async () => {
@@ -212,7 +189,7 @@ describe("failure modes", () => {
       where: { autonomousSystem: { asn: 702n }, connection: { ixp: { slug: "linx-lon1" } } },
     });
     expect(s.every((x) => x.status === "enabled")).toBe(true);
-    expect(out.take()).toContain(`The diff of change #${id} is stale; here is the new one.`);
+    expect(chat.out.take()).toContain(`The diff of change #${id} is stale; here is the new one.`);
   });
 
   it("a new change supersedes a pending one, whose buttons then stop working", async () => {
@@ -222,7 +199,7 @@ describe("failure modes", () => {
     const b = newChange(second);
     expect(b).toBeGreaterThan(a);
     expect((await getChange(db, a))?.status).toBe("superseded");
-    const press = await say("bob", `click change.approve:${a}`);
+    const press = await chat.click("bob", `change.approve:${a}`);
     expect(press).toContain(`Change #${a} was superseded (superseded by change #${b})`);
     // The superseding change carries the disable: rejecting it restores the session.
     const rej = await say("bob", `reject ${b} not now`);

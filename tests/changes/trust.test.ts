@@ -5,28 +5,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConsoleSession } from "../../bot/console/console.js";
-import { buildRegistry } from "../../commands/index.js";
 import { changeConfig, getChange, requestersOf } from "../../core/changes.js";
 import { registerAllWorkers } from "../../jobs/index.js";
+import { createChat, newChange, type Chat } from "../helpers/chat.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
-import { Capture, fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let dataDir: string;
-const out = new Capture();
-const registry = buildRegistry();
-const consoles = new Map<string, ConsoleSession>();
-
-async function say(user: string, line: string): Promise<string> {
-  let c = consoles.get(user);
-  if (!c) consoles.set(user, (c = new ConsoleSession(registry, services, user, out)));
-  await c.handleLine(line);
-  await services.queue.drain();
-  return out.take();
-}
+let chat: Chat;
+const say = (user: string, line: string) => chat.say(user, line);
 
 /** ASNs at LINX that the demo has no session with yet, each handed out once. */
 const used = new Set<number>();
@@ -42,12 +32,6 @@ async function freshAsn(): Promise<number> {
   return asn;
 }
 
-function newChange(text: string): number {
-  const m = /\[message m\d+\] Change #(\d+)/.exec(text);
-  if (!m) throw new Error(`no new change in:\n${text}`);
-  return Number(m[1]);
-}
-
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-trust-"));
   db = await createTestDatabase(import.meta.filename);
@@ -59,11 +43,8 @@ beforeAll(async () => {
     },
     dataDir,
   );
-  services.notifier = (() => {
-    const c = new ConsoleSession(registry, services, "alice", out);
-    consoles.set("alice", c);
-    return c.notifier;
-  })();
+  chat = createChat(services);
+  services.notifier = chat.session("alice").notifier;
   registerAllWorkers(services.queue, services);
   await seedDemoDb(db, dataDir);
 });

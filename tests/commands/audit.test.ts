@@ -2,15 +2,15 @@
 // one that can is audited in one row before it runs, and a missing user name neither throws
 // nor skips the audit.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConsoleSession } from "../../bot/console/console.js";
 import { dispatch } from "../../commands/dispatch.js";
 import { buildRegistry } from "../../commands/index.js";
 import type { Invocation } from "../../commands/registry.js";
 import { audit, beginAudit, finishAudit, UNFINISHED } from "../../core/audit.js";
 import type { Actor } from "../../core/roles.js";
+import { createChat } from "../helpers/chat.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { Capture, fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
@@ -165,8 +165,7 @@ describe("audit before effect", () => {
   it("writes one row for a click on a command button, and one for a denied command", async () => {
     const carol: Actor = { platform: "console", userId: "carol", userName: "carol" };
     const from = await lastAuditId();
-    const s = new ConsoleSession(buildRegistry(), services, "carol", new Capture());
-    await s.handleLine("click cmd:routers");
+    await createChat(services).click("carol", "cmd:routers");
     await dispatch(buildRegistry(), services, {
       actor: carol,
       channel: "console",

@@ -2,27 +2,23 @@
 // gets one clear sentence, changes nothing and never crashes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConsoleSession } from "../../bot/console/console.js";
 import { dispatch } from "../../commands/dispatch.js";
 import { buildRegistry } from "../../commands/index.js";
 import { defineCommand } from "../../commands/registry.js";
+import { createChat, type Chat } from "../helpers/chat.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { Capture, fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
-const out = new Capture();
-
-async function say(user: string, line: string): Promise<string> {
-  const s = new ConsoleSession(buildRegistry(), services, user, out);
-  await s.handleLine(line);
-  return out.take();
-}
+let chat: Chat;
+const say = (user: string, line: string) => chat.say(user, line);
 
 beforeAll(async () => {
   db = await createTestDatabase(import.meta.filename);
   services = testServices(db);
+  chat = createChat(services);
   await seedDemoDb(db, "/tmp/peerbot-test-unused");
 });
 afterAll(async () => {
@@ -84,15 +80,11 @@ describe("read commands on the demo network", () => {
         { name: "Netnod Stockholm B", slug: "netnod-sto-b", localAsId: us.id },
       ],
     });
-    const s = new ConsoleSession(buildRegistry(), services, "alice", out);
-    await s.handleLine("ix netnod");
-    const t = out.take();
+    const t = await say("alice", "ix netnod");
     expect(t).toContain('"netnod" matches 2 IXPs');
     expect(t).toContain("[1] Netnod Stockholm A  (cmd:ix netnod-sto-a)");
-    await s.handleLine("click 2");
-    expect(out.take()).toContain("Netnod Stockholm B");
-    await s.handleLine("click 9");
-    expect(out.take()).toContain("There is no button 9");
+    expect(await chat.click("alice", 2)).toContain("Netnod Stockholm B");
+    expect(await chat.click("alice", 9)).toContain("There is no button 9");
   });
 
   it("help lists every command and help <command> explains one", async () => {
@@ -105,17 +97,13 @@ describe("read commands on the demo network", () => {
 describe("PeeringDB on the demo network", () => {
   it("peers linx lists real LINX LON1 members, without those we have sessions with", async () => {
     // Walk every page through its Next button, as a user would.
-    const s = new ConsoleSession(buildRegistry(), services, "alice", out);
-    await s.handleLine("peers linx");
-    const t = out.take();
+    const t = await say("alice", "peers linx");
     expect(t).toContain("Available peers at LINX LON1");
     const all: string[] = [t];
     let page = t;
     for (let i = 0; i < 10; i++) {
-      const next = /\[(\d+)\] Next/.exec(page);
-      if (!next) break;
-      await s.handleLine(`click ${next[1]}`);
-      page = out.take();
+      if (!/\[\d+\] Next/.test(page)) break;
+      page = await chat.click("alice", "Next »");
       all.push(page);
     }
     const text = all.join("\n");
@@ -298,14 +286,10 @@ describe("roles", () => {
 describe("peers on the demo network: networks, pages and free text", () => {
   /** Every page of `line`'s reply, walked through its Next buttons. */
   async function allPages(line: string): Promise<string[]> {
-    const s = new ConsoleSession(buildRegistry(), services, "alice", out);
-    await s.handleLine(line);
-    const pages = [out.take()];
+    const pages = [await say("alice", line)];
     for (let i = 0; i < 20; i++) {
-      const next = /\[(\d+)\] Next/.exec(pages[pages.length - 1] ?? "");
-      if (!next) break;
-      await s.handleLine(`click ${next[1]}`);
-      pages.push(out.take());
+      if (!/\[\d+\] Next/.test(pages[pages.length - 1] ?? "")) break;
+      pages.push(await chat.click("alice", "Next »"));
     }
     return pages;
   }
@@ -324,17 +308,14 @@ describe("peers on the demo network: networks, pages and free text", () => {
   });
 
   it("a page past the end says so and offers the last page", async () => {
-    const s = new ConsoleSession(buildRegistry(), services, "alice", out);
-    await s.handleLine("peers linx page:99");
-    const t = out.take();
+    const t = await say("alice", "peers linx page:99");
     const pages = Number(
       /There are (\d+) pages of available peers at LINX LON1; page 99 is past the end\./.exec(t)?.[1],
     );
     expect(pages).toBeGreaterThan(1);
     expect(t).not.toMatch(/page 99 of|Prev/);
     expect(t).toContain(`Last page (${pages})  (cmd:peers linx-lon1 page:${pages})`);
-    await s.handleLine("click 1");
-    const last = out.take();
+    const last = await chat.click("alice", 1);
     expect(last).toContain(`page ${pages} of ${pages}`);
     expect(last).toMatch(/^AS\d+\s/m);
   });

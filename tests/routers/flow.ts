@@ -1,21 +1,21 @@
 // What the BIRD 2 and FRR lab tests share: a test database and services whose secret key is
 // known (the child worker needs it), console users alice (operator), bob (approver) and an
-// alert channel, the in-process queue with every worker, and helpers to drive a change.
+// alert channel, the in-process queue with every worker, their chat (../helpers/chat.ts), and
+// helpers to drive a change.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ConsoleSession } from "../../bot/console/console.js";
-import { buildRegistry } from "../../commands/index.js";
 import { getChange, type ChangeRow } from "../../core/changes.js";
 import { SecretBox, newSecretKey } from "../../core/crypto.js";
 import { createDriverFactory } from "../../drivers/router/factory.js";
 import { SshPool } from "../../drivers/ssh/pool.js";
 import { registerAllWorkers } from "../../jobs/index.js";
 import { requestPoll } from "../../jobs/poll-sessions.js";
+import { createChat } from "../helpers/chat.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { dbUrl } from "../helpers/pg.js";
-import { Capture, testServices, type TestServices } from "../helpers/services.js";
+import { testServices, type Capture, type TestServices } from "../helpers/services.js";
 import type { RouterLab } from "./lab.js";
 import { seedLab, type LabSeed } from "./seed.js";
 
@@ -57,18 +57,8 @@ export async function startFlow(
   services.secrets = SecretBox.fromString(secretKey);
   const pool = new SshPool({ idleMs: 500 });
   services.drivers = createDriverFactory({ secrets: services.secrets, dataDir, pool });
-  const out = new Capture();
-  const registry = buildRegistry();
-  const consoles = new Map<string, ConsoleSession>();
-  const consoleOf = (user: string) => {
-    let c = consoles.get(user);
-    if (!c) {
-      c = new ConsoleSession(registry, services, user, out);
-      consoles.set(user, c);
-    }
-    return c;
-  };
-  services.notifier = consoleOf("alice").notifier;
+  const chat = createChat(services);
+  services.notifier = chat.session("alice").notifier;
   registerAllWorkers(services.queue, services);
   const seed = await seedLab(db, services.secrets, lab, {
     routerName: opts.routerName,
@@ -79,14 +69,10 @@ export async function startFlow(
     services,
     pool,
     seed,
-    out,
+    out: chat.out,
     secretKey,
     dataDir,
-    async say(user, line) {
-      await consoleOf(user).handleLine(line);
-      await services.queue.drain();
-      return out.take();
-    },
+    say: chat.say,
     async change(id) {
       return (await getChange(db, id))!;
     },
@@ -94,7 +80,7 @@ export async function startFlow(
       const end = Date.now() + ms;
       for (;;) {
         await requestPoll(services.queue, seed.routerId);
-        await services.queue.drain();
+        await chat.drain();
         if (await ok()) return;
         if (Date.now() > end) throw new Error(`polling did not get there in ${ms} ms`);
         await new Promise((r) => setTimeout(r, 500));
@@ -110,12 +96,7 @@ export async function startFlow(
   return flow;
 }
 
-/** The id of the change a reply posted. */
-export function newChange(text: string): number {
-  const m = /\[message m\d+\] Change #(\d+)/.exec(text);
-  if (!m) throw new Error(`no new change in:\n${text}`);
-  return Number(m[1]);
-}
+export { newChange } from "../helpers/chat.js";
 
 /**
  * Deploys change `id` in a child process that hangs before the confirm, and SIGKILLs it once
