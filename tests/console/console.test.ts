@@ -58,6 +58,12 @@ describe("read commands on the demo network", () => {
     expect(t).not.toMatch(/AS6939\b/); // left unpeered at LINX on purpose
   });
 
+  it("click <action id> with spaces presses that button, as the README shows", async () => {
+    const t = await say("alice", "click cmd:sessions linx-lon1");
+    expect(t).toContain("6 sessions");
+    expect(t).toContain("195.66.224.125");
+  });
+
   it("sessions filters by AS, router and status", async () => {
     expect(await say("alice", "sessions AS6939")).toContain("DE-CIX Frankfurt");
     expect(await say("alice", "sessions edge1.fra")).toContain("80.81.192.172");
