@@ -1,4 +1,6 @@
-// Replies shared by the renderer tests.
+// Replies shared by the renderer tests. The platform files (render-slack, render-discord,
+// render-console) check how each named reply looks on their platform; render-contract.test.ts
+// renders every one of them (`fixtures()`) on every platform and checks what all promise alike.
 import type { Button, Reply } from "../../core/reply.js";
 
 export const ROWS = 300;
@@ -162,4 +164,213 @@ export function allStrings(v: unknown, out: string[] = []): string[] {
   else if (Array.isArray(v)) for (const x of v) allStrings(x, out);
   else if (v && typeof v === "object") for (const x of Object.values(v)) allStrings(x, out);
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Named replies
+// ---------------------------------------------------------------------------
+
+/** Ordinary replies that fit everywhere, each with a button that asks first. */
+export const SESSION_UP: Reply = {
+  kind: "success",
+  title: "Session up",
+  text: "AS714 at LINX is established.",
+  fields: [
+    { label: "ASN", value: "AS714", inline: true },
+    { label: "IXP", value: "LINX", inline: true },
+    { label: "Note", value: "long note" },
+  ],
+  context: "by bob",
+  buttons: [
+    { label: "Approve", actionId: "change.approve:42", style: "primary" },
+    {
+      label: "Reject",
+      actionId: "change.reject:42",
+      style: "danger",
+      confirm: { title: "Reject?", text: "Sure?" },
+    },
+    { label: "Later", actionId: "cmd:peer AS714 at linx" },
+  ],
+};
+
+export const DEPLOY_FAILED: Reply = {
+  kind: "error",
+  title: "Deploy failed",
+  text: "Router lon1 refused the config.",
+  fields: [
+    { label: "Router", value: "lon1", inline: true },
+    { label: "Change", value: "42", inline: true },
+  ],
+  code: { language: "junos", content: "error: syntax error\n" },
+  context: "change 42",
+  buttons: [
+    { label: "Retry", actionId: "change.deploy:42", style: "primary" },
+    {
+      label: "Roll back",
+      actionId: "change.rollback:42",
+      style: "danger",
+      confirm: { title: "Sure?", text: "Roll back lon1." },
+    },
+    { label: "Details", actionId: "cmd:change 42" },
+  ],
+};
+
+/** Every part of a reply, small: title, text, fields, table, code, context, buttons. */
+export const CHANGE_READY: Reply = {
+  kind: "success",
+  title: "Change 42",
+  text: "Ready to deploy.",
+  fields: [
+    { label: "Router", value: "lon1-rtr1" },
+    { label: "Sessions", value: "2", inline: true },
+  ],
+  table: {
+    columns: ["ASN", "Prefixes", "State"],
+    rows: [
+      ["AS714", "12", "up"],
+      ["AS6939", "180000", "idle"],
+    ],
+    alignRight: [1],
+  },
+  code: { language: "diff", content: "-old line\n+new line\n" },
+  context: "requested by alice",
+  buttons: [
+    { label: "Approve", actionId: "change.approve:42", style: "primary" },
+    {
+      label: "Deploy",
+      actionId: "change.deploy:42",
+      style: "danger",
+      confirm: { title: "Deploy?", text: "Deploys to 2 routers." },
+    },
+  ],
+};
+
+/** The HOSTILE strings as a reply's text and as the rows of its table. */
+const hostileBody = (): Reply => ({
+  text: HOSTILE.join("\n"),
+  table: { columns: ["name"], rows: HOSTILE.map((h) => [h]) },
+});
+
+/** Outside text that tries to mention, link or leave a code fence (Slack's mrkdwn in mind). */
+export const HOSTILE_MENTIONS: Reply = {
+  ...hostileBody(),
+  title: "<!here> & *bold*",
+  fields: [{ label: "<@U123>", value: "<https://evil|click>", inline: true }],
+  code: { language: "text", content: "```\n<@here>\n````````" },
+  context: "<!channel>",
+  buttons: [{ label: "<@here>", actionId: "cmd:x" }],
+};
+
+/** Outside text full of markdown (Discord's in mind). */
+export const HOSTILE_MARKDOWN: Reply = {
+  ...hostileBody(),
+  title: "*bold* <@here>",
+  fields: [{ label: "<@&123>", value: "`tick` ||x||" }],
+  code: { language: "diff", content: "```\n+<@here>\n````````" },
+};
+
+/** Outside text with terminal escapes and control characters. */
+export const HOSTILE_CONTROL: Reply = {
+  title: "\u001b[31mred\u001b[0m",
+  text: [...HOSTILE, "bell\u0007"].join("\n"),
+  table: { columns: ["a"], rows: [["x\ny\tz"]] },
+};
+
+/** 2,000 short lines of text (about 58 kB). */
+export const LONG_TEXT = Array.from({ length: 2000 }, (_, i) => `line ${i} ${"z".repeat(20)}`).join("\n");
+
+/** A title, a button label and a confirm prompt, all too long for any chat platform. */
+export const LONG_TITLE: Reply = {
+  title: "T".repeat(400),
+  buttons: [
+    {
+      label: "L".repeat(200),
+      actionId: "change.deploy:1",
+      style: "danger",
+      confirm: {
+        title: "c".repeat(300),
+        text: "x".repeat(1000),
+        confirm: "y".repeat(99),
+        deny: "n".repeat(99),
+      },
+    },
+  ],
+};
+
+/** A title of 200 emoji (400 UTF-16 units): a cut must not split a surrogate pair. */
+export const EMOJI_TITLE: Reply = { title: "😀".repeat(200) };
+
+/** A long title, 40 fields of 2,300 characters each and a long context (Discord's 6,000 in mind). */
+export const BIG_FIELDS: Reply = {
+  title: "t".repeat(300),
+  fields: Array.from({ length: 40 }, (_, i) => ({
+    label: `field ${i} ${"n".repeat(300)}`,
+    value: "v".repeat(2000),
+  })),
+  context: "c".repeat(3000),
+};
+
+/** Wide characters and emoji everywhere. */
+export const WIDE_UNICODE: Reply = {
+  title: "😀".repeat(200),
+  text: "日本語 ".repeat(2000),
+  buttons: [{ label: "😀".repeat(100), actionId: "cmd:x" }],
+};
+
+/** More fields and buttons than any chat platform shows. */
+export const MANY_FIELDS_AND_BUTTONS: Reply = {
+  fields: Array.from({ length: 100 }, (_, i) => ({ label: `f${i}`, value: "v", inline: true })),
+  buttons: buttons(130),
+};
+
+/** One action id on two buttons and on the next page; `confirm` makes the second ask first. */
+const repeatedIds = (confirm?: Button["confirm"]): Reply => ({
+  buttons: [
+    { label: "A", actionId: "cmd:peers" },
+    { label: "B", actionId: "cmd:peers", ...(confirm ? { confirm } : {}) },
+  ],
+  pagination: { page: 1, pages: 2, next: "cmd:peers" },
+});
+
+export const REPEATED_IDS: Reply = repeatedIds();
+/** As REPEATED_IDS, the second button asking first. */
+export const REPEATED_IDS_CONFIRM: Reply = repeatedIds({ title: "t", text: "x" });
+
+/** Page 2 of 5 with a button of its own. */
+export const PAGED: Reply = {
+  kind: "warning",
+  title: "Peers",
+  buttons: [{ label: "Refresh", actionId: "cmd:peers linx" }],
+  pagination: { page: 2, pages: 5, prev: "cmd:peers linx page:1", next: "cmd:peers linx page:3" },
+};
+
+/** The first page: no previous one. */
+export const FIRST_PAGE: Reply = { pagination: { page: 1, pages: 2, next: "n" } };
+
+export const EMPTY_TABLE: Reply = { table: { columns: ["ASN"], rows: [] } };
+
+/** Every named reply, by a name for test titles (the big one made afresh). */
+export function fixtures(): Record<string, Reply> {
+  return {
+    "the big reply": bigReply(),
+    "a session up": SESSION_UP,
+    "a failed deploy": DEPLOY_FAILED,
+    "a change ready": CHANGE_READY,
+    "outside mentions": HOSTILE_MENTIONS,
+    "outside markdown": HOSTILE_MARKDOWN,
+    "outside control characters": HOSTILE_CONTROL,
+    "a 10 kB line": { text: LONG_LINE },
+    "2,000 lines of text": { text: LONG_TEXT },
+    "a long title, label and confirm": LONG_TITLE,
+    "an emoji title": EMOJI_TITLE,
+    "40 large fields": BIG_FIELDS,
+    "wide unicode": WIDE_UNICODE,
+    "30 buttons": { buttons: buttons(BUTTONS) },
+    "100 fields and 130 buttons": MANY_FIELDS_AND_BUTTONS,
+    "repeated action ids": REPEATED_IDS,
+    "repeated action ids, one asking first": REPEATED_IDS_CONFIRM,
+    "a paged reply": PAGED,
+    "a first page": FIRST_PAGE,
+    "an empty table": EMPTY_TABLE,
+  };
 }
