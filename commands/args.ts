@@ -1,5 +1,8 @@
 // zod pieces shared by the commands' argument schemas; their messages are the sentences
 // users read, so each says what was wrong and what is expected.
+import type { Database } from "../core/db.js";
+import { resolveIxp } from "../core/ixp.js";
+import { commandAction } from "./intents.js";
 import { z } from "zod";
 import { MAX_ASN, parseAsn } from "../core/asn.js";
 import { clip } from "../core/text.js";
@@ -53,3 +56,11 @@ export const statusArg = z
     }
     return hit;
   });
+
+/**
+ * The IXP a command's argument names (core/ixp.ts resolveIxp); when several match, the
+ * candidates come back as buttons that run `line(slug)`, the same command for that IXP.
+ */
+export function resolveIxpArg(db: Database, query: string, line: (slug: string) => string, usage: string) {
+  return resolveIxp(db, query, (slug) => commandAction(line(slug)), usage);
+}

@@ -21,11 +21,10 @@ import { findRouterByName, routerNames } from "../core/inventory.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
-import { resolveIxp } from "../core/ixp.js";
 import { changeSessions, peer } from "../core/peering.js";
 import { clip } from "../core/text.js";
 import type { Reply } from "../core/reply.js";
-import { asnArg, ixpArg } from "./args.js";
+import { asnArg, ixpArg, resolveIxpArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
 import { plural } from "../core/text.js";
@@ -61,7 +60,7 @@ export const peerCommand = defineCommand({
     .refine((a) => !(a.v4 && a.v6), { message: "Say v4 or v6, not both; say neither for both families." }),
   async handler(args, ctx) {
     const s = ctx.services;
-    const ixp = await resolveIxp(
+    const ixp = await resolveIxpArg(
       s.db,
       args.ixp,
       (slug) =>
@@ -123,7 +122,7 @@ export const sessionCommand = defineCommand({
   async handler(args, ctx) {
     const s = ctx.services;
     const action = args.enable ? "enable" : args.disable ? "disable" : "remove";
-    const ixp = await resolveIxp(
+    const ixp = await resolveIxpArg(
       s.db,
       args.ixp,
       (slug) => `session AS${args.asn} at ${quoteWord(slug)} ${action}`,

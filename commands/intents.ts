@@ -11,6 +11,9 @@ import type { Registry } from "./registry.js";
 /** The action prefix of a button that runs a command line, "cmd:<line>" (see dispatch). */
 export const COMMAND_ACTION = "cmd";
 
+/** The action id of a button that runs `line` as if it had been typed. */
+export const commandAction = (line: string) => `${COMMAND_ACTION}:${line}`;
+
 /** An argument as the command grammar reads it: AS64501, an IXP slug, a router name. */
 function scopeWord(s: IntentScope): string {
   if ("asn" in s) return `AS${String(s.asn)}`;

@@ -2,10 +2,9 @@ import { z } from "zod";
 import { singleLine } from "../core/text.js";
 import type { Field } from "../core/reply.js";
 import { ixpDetail, listIxps } from "../core/inventory.js";
-import { resolveIxp } from "../core/ixp.js";
 import { lookupIx } from "../core/peeringdb/index.js";
 import { countByStatus } from "../core/sessions.js";
-import { ixpArg } from "./args.js";
+import { ixpArg, resolveIxpArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand } from "./registry.js";
 
@@ -22,7 +21,7 @@ export const ixCommand = defineCommand({
   schema: z.object({ ixp: ixpArg }),
   async handler({ ixp: query }, ctx) {
     const { db } = ctx.services;
-    const ref = await resolveIxp(db, query, (slug) => `ix ${quoteWord(slug)}`, usage);
+    const ref = await resolveIxpArg(db, query, (slug) => `ix ${quoteWord(slug)}`, usage);
     ctx.objects.push(`ixp:${ref.id}`);
     const ixp = await ixpDetail(db, ref.id);
     const sessions = ixp.connections.flatMap((c) => c.ixpSessions);

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { clip, singleLine } from "../core/text.js";
 import { UserError } from "../core/errors.js";
 import { listIxps } from "../core/inventory.js";
-import { findIxps, resolveIxp, type IxpRef } from "../core/ixp.js";
+import { findIxps, type IxpRef } from "../core/ixp.js";
 import {
   applyImport,
   availablePeers,
@@ -19,7 +19,7 @@ import {
   whyNotHideable,
 } from "../core/peeringdb/index.js";
 import type { Button } from "../core/reply.js";
-import { asnArg, ixpArg } from "./args.js";
+import { asnArg, ixpArg, resolveIxpArg } from "./args.js";
 import { quoteWord, tokenize } from "./grammar.js";
 import { formatSpeed } from "./ix.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
@@ -62,7 +62,7 @@ async function ixpAndRest(
     if (continues) return { ixp, rest: words.slice(k) };
   }
   const first = words[0] ?? "";
-  const ixp = await resolveIxp(ctx.services.db, first, (slug) => rerun(slug, words.slice(1)), peersUsage);
+  const ixp = await resolveIxpArg(ctx.services.db, first, (slug) => rerun(slug, words.slice(1)), peersUsage);
   return { ixp, rest: words.slice(1) };
 }
 
@@ -197,7 +197,7 @@ export const hideCommand = defineCommand({
     // The AS first: an ambiguous IXP's buttons must not carry an ASN that cannot be hidden.
     const why = await whyNotHideable(ctx.services.db, args.asn);
     if (why) throw new UserError(why, `Usage: ${hideUsage}`);
-    const ixp = await resolveIxp(
+    const ixp = await resolveIxpArg(
       ctx.services.db,
       args.ixp,
       (slug) => `hide AS${args.asn} at ${quoteWord(slug)}`,
@@ -254,7 +254,7 @@ export const unhideCommand = defineCommand({
         "Usage: unhide [<AS> at <IXP>]",
       );
     const asn = args.asn;
-    const ixp = await resolveIxp(
+    const ixp = await resolveIxpArg(
       db,
       args.ixp,
       (slug) => `unhide AS${asn} at ${quoteWord(slug)}`,

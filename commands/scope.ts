@@ -7,7 +7,7 @@ import { clip } from "../core/text.js";
 import type { Database } from "../core/db.js";
 import { UserError } from "../core/errors.js";
 import { findRouterByName } from "../core/inventory.js";
-import { resolveIxp } from "../core/ixp.js";
+import { resolveIxpArg } from "./args.js";
 
 /** "AS0", "as-1", "AS 99999999999", "0": meant as an AS number, valid or not. */
 const ASN_LIKE = /^(?:as\s*)?[-+\u2212]?\s*\d+$/i;
@@ -43,7 +43,7 @@ export async function resolveSessionScope(
       `Usage: ${usage}`,
     );
   }
-  const ixp = await resolveIxp(db, target, rerun, usage);
+  const ixp = await resolveIxpArg(db, target, rerun, usage);
   ctx.objects.push(`ixp:${ixp.id}`);
   return { ixpId: ixp.id, label: ixp.name };
 }

@@ -44,12 +44,13 @@ async function matchIxps(db: Database, query: string): Promise<IxpRef[]> {
 
 /**
  * The one IXP `query` names. Throws a UserError when none does, or when several do: then
- * its reply lists them as buttons that run `rerun(slug)`.
+ * its reply lists them as buttons whose action ids `askAgain(slug)` gives (commands/ makes
+ * them, with commands/args.ts resolveIxpArg: core writes no command line).
  */
 export async function resolveIxp(
   db: Database,
   query: string,
-  rerun: (slug: string) => string,
+  askAgain: (slug: string) => string,
   usage: string,
 ): Promise<IxpRef> {
   const hits = await findIxps(db, query);
@@ -61,7 +62,7 @@ export async function resolveIxp(
     );
   }
   const shown = hits.slice(0, 10);
-  const buttons: Button[] = shown.map((x) => ({ label: x.name, actionId: `cmd:${rerun(x.slug)}` }));
+  const buttons: Button[] = shown.map((x) => ({ label: x.name, actionId: askAgain(x.slug) }));
   const text = `"${clip(query)}" matches ${hits.length} IXPs; which one?`;
   throw new UserError(text, undefined, {
     kind: "warning",
