@@ -213,7 +213,7 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
     }
     throw new UserError(
       `AS${req.asn} has no ${famWord}address at ${ixpName} in PeeringDB.`,
-      `To ask them to peer anyway, use \`request AS${req.asn}\`; \`peers ${ixp.slug}\` lists who is there.`,
+      `\`as ${req.asn}\` shows where they are and whom to contact; \`peers ${ixp.slug}\` lists who is there.`,
     );
   }
   const as = await ensureAutonomousSystem(db, req.asn, { fallbackName: `AS${req.asn}` });

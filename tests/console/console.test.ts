@@ -163,7 +163,7 @@ describe("bad input", () => {
     ["peer AS64500 at LINX", /^Error: AS64500 is one of ours/],
     [
       "peer AS3320 at LINX",
-      /^Error: AS3320 has no address at LINX LON1 in PeeringDB\.\nTo ask them to peer anyway, use `request AS3320`/,
+      /^Error: AS3320 has no address at LINX LON1 in PeeringDB\.\n`as 3320` shows where they are and whom to contact; `peers linx-lon1` lists who is there\.$/m,
     ],
     ["peers", /^Error: Say which IXP/],
     ["peers linx speed:fast", /^Error: /],
