@@ -1,234 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DriverError } from "../../core/ports.js";
+import type { DriverError } from "../../core/ports.js";
 import { IosXrDriver, parseIosXrBgpNeighbors, parseIosXrFailed } from "../../drivers/router/iosxr.js";
-import type { SshTarget } from "../../drivers/ssh/connection.js";
 import { SshPool } from "../../drivers/ssh/pool.js";
 import { makeNeighbors } from "../fakes/cli-ssh-base.js";
 import { IosXrFake, renderIosXrNeighbors } from "../fakes/iosxr-ssh.js";
 
 const PASSWORD = "S3cret-XR-pw!";
-const BGP_SECRET = "xr-md5-S3cret";
+// Adds a neighbour to router bgp (and drops what OWN has there).
+const CANDIDATE = "router bgp 65000\n neighbor 195.66.224.21\n  remote-as 714\n !\n!\n";
 
-const BASE = `hostname core1
-router bgp 65000
- bgp router-id 10.255.255.254
- address-family ipv4 unicast
- !
- neighbor 10.0.0.2
-  remote-as 65000
-  update-source Loopback0
- !
-!
-`;
-
-// peerbot owns the whole router bgp block (see IOSXR_OWNED_SECTIONS): the candidate carries
-// what BASE has there too, or the deploy would remove it.
-const CANDIDATE = `router bgp 65000
- bgp router-id 10.255.255.254
- address-family ipv4 unicast
- !
- neighbor 10.0.0.2
-  remote-as 65000
-  update-source Loopback0
- !
- neighbor 195.66.224.21
-  remote-as 714
-  description AS714 Apple
-  password clear ${BGP_SECRET}
-  address-family ipv4 unicast
-   route-policy PEERBOT-IN in
-   route-policy PEERBOT-OUT out
-  !
- !
- neighbor 195.66.224.22
-  remote-as 15169
-  address-family ipv4 unicast
-  !
- !
-!
-`;
-
-describe("IOS-XR driver against the IOS-XR CLI fake", () => {
-  let fake: IosXrFake;
-  let pool: SshPool;
-  const drivers: IosXrDriver[] = [];
-  const target = (over: Partial<SshTarget> = {}): SshTarget => ({
-    host: "127.0.0.1",
-    port: fake.port,
-    username: "peerbot",
-    password: PASSWORD,
-    hostKeyFingerprint: fake.hostKeyFingerprint,
-    ...over,
-  });
-  const driver = (opts: Partial<ConstructorParameters<typeof IosXrDriver>[0]> = {}) => {
-    const d = new IosXrDriver({ pool, target: target(), redact: [BGP_SECRET], ...opts });
-    drivers.push(d);
-    return d;
-  };
-
-  beforeAll(async () => {
-    // 1 vendor second = 10 ms: "commit confirmed 30" expires after 300 ms.
-    fake = new IosXrFake({
-      hostname: "core1",
-      users: [{ username: "peerbot", password: PASSWORD }],
-      msPerSecond: 10,
-      config: BASE,
-    });
-    await fake.start();
-    pool = new SshPool({ idleMs: 200 });
-  });
-
-  afterEach(async () => {
-    for (const d of drivers.splice(0)) await d.close().catch(() => undefined);
-    fake.unlock();
-    fake.rejectRules = [];
-  });
-
-  afterAll(async () => {
-    await pool.closeAll();
-    await fake.stop();
-  });
-
-  it("deploys: configure, lines, show commit changes diff, commit confirmed, commit", async () => {
-    const d = driver();
-    const before = await d.getConfig();
-    expect(before).toContain("router bgp 65000");
-    expect(before).toContain(" neighbor 10.0.0.2");
-    expect(before).not.toMatch(/UTC$/m);
-
-    await d.loadCandidate(CANDIDATE);
-    const diff = await d.compare();
-    expect(diff).toContain("   router bgp 65000");
-    expect(diff).toContain("+   neighbor 195.66.224.21");
-    expect(diff).toContain("+    remote-as 714");
-    expect(diff).not.toContain(BGP_SECRET);
-    expect(diff).toContain("password clear <redacted>");
-    expect(fake.runningText()).not.toContain("195.66.224.21");
-
-    await d.commit(120); // 1.2 s here
-    expect(fake.pending).toBeDefined();
-    expect(fake.runningText()).toContain("neighbor 195.66.224.21");
-    await d.confirm();
-    expect(fake.pending).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 1300)); // past the trial: nothing rolls back
-    expect(fake.autoRollbacks).toBe(0);
-    expect(fake.runningText()).toContain("  remote-as 714");
-    expect(fake.runningText()).toContain(" neighbor 10.0.0.2");
-
-    // Undo the confirmed change.
-    await d.rollback();
-    expect(fake.runningText()).not.toContain("195.66.224.21");
-  });
-
-  it("a rejected item: nothing applied, the router's error, no credential", async () => {
-    fake.rejectRules = [
-      {
-        match: /neighbor 195\.66\.224\.22 > remote-as 15169/,
-        message: "AS 15169 is not permitted on this exchange",
-      },
-    ];
-    const d = driver();
-    const before = fake.runningText();
-    await d.loadCandidate(CANDIDATE);
-    const err = (await d.commit(60).catch((e: unknown) => e)) as DriverError;
-    expect(err).toBeInstanceOf(DriverError);
-    expect(err.message).toContain(
-      "% Failed to commit one or more configuration items during a pseudo-atomic operation",
-    );
-    expect(err.message).toContain("!!% AS 15169 is not permitted on this exchange");
-    // The first line (all that chat shows) carries XR's reason and where it applies.
-    expect(err.message.split("\n")[0]).toBe(
-      `127.0.0.1:${fake.port} refused the commit, nothing was applied: router bgp 65000 > neighbor 195.66.224.22 > remote-as 15169: AS 15169 is not permitted on this exchange`,
-    );
-    expect(err.message).not.toContain(PASSWORD);
-    expect(err.message).not.toContain(BGP_SECRET);
-    expect(fake.runningText()).toBe(before);
-    await d.rollback();
-    expect(fake.runningText()).toBe(before);
-  });
-
-  it("an unknown keyword is refused at load time with the parser's message", async () => {
-    const d = driver();
-    const err = (await d
-      .loadCandidate("router bgp 65000\n neighbor 192.0.2.1\n  remote-as 1\n  frobnicate yes\n")
-      .catch((e: unknown) => e)) as DriverError;
-    expect(err).toBeInstanceOf(DriverError);
-    expect(err.message).toContain("frobnicate yes");
-    expect(err.message).toContain("% Invalid input detected at '^' marker.");
-    expect(err.message.split("\n")[0]).toMatch(
-      /rejected the line 'frobnicate yes': % Invalid input detected at '\^' marker\.$/,
-    );
-    expect(fake.runningText()).not.toContain("192.0.2.1");
-    await d.rollback();
-  });
-
-  it("lock held by another session: a clear, transient DriverError", async () => {
-    fake.lockBy("alice");
-    const d = driver();
-    const err = (await d.loadCandidate(CANDIDATE).catch((e: unknown) => e)) as DriverError;
-    expect(err).toBeInstanceOf(DriverError);
-    expect(err.transient).toBe(true);
-    expect(err.message).toContain("locked by another session");
-    expect(err.message).toContain("alice");
-  });
-
-  it("commit blocked by a lock taken after we staged (shared mode)", async () => {
-    const d = driver({ configMode: "shared" });
-    await d.loadCandidate(CANDIDATE);
-    fake.lockBy("bob");
-    const err = (await d.commit(60).catch((e: unknown) => e)) as DriverError;
-    expect(err.transient).toBe(true);
-    expect(err.message).toContain("locked");
-    await d.rollback();
-  });
-
-  it("confirm timer expires: XR rolls back by itself, confirm() says so, rollback() leaves it", async () => {
-    const d = driver();
-    const before = fake.runningText();
-    await d.loadCandidate(CANDIDATE);
-    await d.commit(30);
-    await new Promise((r) => setTimeout(r, 800));
-    expect(fake.autoRollbacks).toBe(1);
-    expect(fake.runningText()).toBe(before);
-    const err = (await d.confirm().catch((e: unknown) => e)) as Error;
-    expect(err.message).toContain("rolled the change back by itself");
-    await d.rollback();
-    expect(fake.runningText()).toBe(before);
-  });
-
-  it("rollback during the trial undoes the commit", async () => {
-    const d = driver();
-    const before = fake.runningText();
-    await d.loadCandidate(CANDIDATE);
-    await d.commit(600);
-    await d.rollback();
-    expect(fake.pending).toBeUndefined();
-    expect(fake.runningText()).toBe(before);
-  });
-
-  it("another session committed meanwhile: refused, nothing committed", async () => {
-    const a = driver({ configMode: "shared" });
-    const b = driver({ configMode: "shared" });
-    await a.loadCandidate(CANDIDATE);
-    await b.loadCandidate("router bgp 65000\n neighbor 192.0.2.77\n  remote-as 64777\n");
-    await b.commit(600);
-    await b.confirm();
-    const err = (await a.commit(60).catch((e: unknown) => e)) as DriverError;
-    expect(err.message).toContain("another session committed");
-    expect(fake.runningText()).not.toContain("195.66.224.21");
-    await b.rollback();
-  });
-
-  it("reads neighbours from show bgp neighbors", async () => {
-    fake.neighbors = makeNeighbors(12);
-    const d = driver();
-    const got = await d.getBgpNeighbors();
-    expect(got).toHaveLength(12);
-    expect(got.map((n) => n.remoteAddress)).toEqual(fake.neighbors.map((n) => n.address));
-  });
-});
-
-describe("IOS-XR driver: what peerbot owns (pb- sets and route-policies, router bgp)", () => {
+describe("IOS-XR driver: what peerbot owns (pb- sets and route-policies, router bgp), shared mode", () => {
   const OWN = `hostname core2
 route-policy PEERBOT-IN
   pass
@@ -251,7 +32,7 @@ router bgp 65000
   let fake: IosXrFake;
   let pool: SshPool;
   const drivers: IosXrDriver[] = [];
-  const driver = () => {
+  const driver = (opts: Partial<ConstructorParameters<typeof IosXrDriver>[0]> = {}) => {
     const d = new IosXrDriver({
       pool,
       target: {
@@ -261,6 +42,7 @@ router bgp 65000
         password: PASSWORD,
         hostKeyFingerprint: fake.hostKeyFingerprint,
       },
+      ...opts,
     });
     drivers.push(d);
     return d;
@@ -277,6 +59,7 @@ router bgp 65000
   });
   afterEach(async () => {
     for (const d of drivers.splice(0)) await d.close().catch(() => undefined);
+    fake.unlock();
   });
   afterAll(async () => {
     await pool.closeAll();
@@ -334,18 +117,6 @@ router bgp 65000
     expect(fake.runningText()).toContain("pb-old");
   });
 
-  it("a candidate with a section peerbot does not own is refused before anything is typed", async () => {
-    const before = fake.runningText();
-    const d = driver();
-    const err = (await d
-      .loadCandidate("route-policy mine\n  pass\nend-policy\n!\nrouter bgp 65000\n!\n")
-      .catch((e: unknown) => e)) as DriverError;
-    expect(err).toBeInstanceOf(DriverError);
-    expect(err.message).toContain("peerbot does not own ('route-policy mine')");
-    expect(d.deployState).toBe("idle");
-    expect(fake.runningText()).toBe(before);
-  });
-
   it("parseIosXrFailed: each !!% after the item it refuses, with the item's path", () => {
     expect(
       parseIosXrFailed(
@@ -368,6 +139,35 @@ router bgp 65000
       "router bgp 65000 > neighbor 192.0.2.9 > remote-as 0: Invalid AS number",
       "route-policy pb-x: 'RPL' detected the 'warning' condition 'Policy [y] is not defined'",
     ]);
+  });
+
+  it("commit blocked by a lock taken after we staged (shared mode)", async () => {
+    const d = driver({ configMode: "shared" });
+    await d.loadCandidate(CANDIDATE);
+    fake.lockBy("bob");
+    const err = (await d.commit(60).catch((e: unknown) => e)) as DriverError;
+    expect(err.transient).toBe(true);
+    expect(err.message).toContain("locked");
+    await d.rollback();
+  });
+
+  it("another session committed meanwhile: refused, nothing committed", async () => {
+    const a = driver({ configMode: "shared" });
+    const b = driver({ configMode: "shared" });
+    await a.loadCandidate(CANDIDATE);
+    await b.loadCandidate("router bgp 65000\n neighbor 192.0.2.77\n  remote-as 64777\n");
+    await b.commit(600);
+    await b.confirm();
+    const err = (await a.commit(60).catch((e: unknown) => e)) as DriverError;
+    expect(err.message).toContain("another session committed");
+    expect(fake.runningText()).not.toContain("195.66.224.21");
+    await b.rollback();
+  });
+
+  it("reads neighbours from show bgp neighbors, in the order XR prints them", async () => {
+    fake.neighbors = makeNeighbors(12);
+    const got = await driver().getBgpNeighbors();
+    expect(got.map((n) => n.remoteAddress)).toEqual(fake.neighbors.map((n) => n.address));
   });
 });
 

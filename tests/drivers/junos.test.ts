@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DriverError } from "../../core/ports.js";
+import type { DriverError } from "../../core/ports.js";
 import { oneLineReasons } from "../../drivers/router/base/router-text.js";
 import {
   JunosDriver,
@@ -70,16 +70,15 @@ describe("Junos driver against the Junos CLI fake", () => {
   let pool: SshPool;
   const drivers: JunosDriver[] = [];
 
-  const target = (over: Partial<SshTarget> = {}): SshTarget => ({
+  const target = (): SshTarget => ({
     host: "127.0.0.1",
     port: fake.port,
     username: "peerbot",
     password: PASSWORD,
     hostKeyFingerprint: fake.hostKeyFingerprint,
-    ...over,
   });
-  const driver = (over: Partial<SshTarget> = {}, p = pool) => {
-    const d = new JunosDriver({ pool: p, target: target(over), redact: [BGP_SECRET] });
+  const driver = () => {
+    const d = new JunosDriver({ pool, target: target(), redact: [BGP_SECRET] });
     drivers.push(d);
     return d;
   };
@@ -109,76 +108,20 @@ describe("Junos driver against the Junos CLI fake", () => {
     await fake.stop();
   });
 
-  it("deploys: load, compare, commit confirmed, confirm", async () => {
+  it("commit confirmed: Junos' own words, commit comments, and rollback 2 after confirming", async () => {
     const d = driver();
-    const before = await d.getConfig();
-    expect(before).toContain("group ibgp {");
-    expect(before.startsWith("protocols {\n    bgp {\n")).toBe(true);
-
     await d.loadCandidate(CANDIDATE);
-    const diff = await d.compare();
-    expect(diff).toContain("[edit protocols bgp]");
-    expect(diff).toContain("+    group peerbot-linx-v4 {");
-    expect(diff).toContain("+            peer-as 714;");
-    expect(diff).not.toContain(BGP_SECRET);
-    expect(diff).toContain("authentication-key");
-    expect(fake.runningAt("protocols bgp group peerbot-linx-v4")).toBeUndefined();
-
     const res = await d.commit(600);
     expect(res.output).toContain("commit complete");
     expect(res.output).toContain("rolled back in 10 minutes");
     expect(fake.pending).toBeDefined();
-    expect(fake.runningAt("protocols bgp group peerbot-linx-v4")).toBeDefined();
-
     await d.confirm();
-    expect(fake.pending).toBeUndefined();
-    expect(d.deployState).toBe("confirmed");
-    const running = fake.runningText();
-    expect(running).toContain("neighbor 195.66.224.21 {");
-    expect(running).toContain("group ibgp {");
     expect(fake.history[0]!.comment).toBeUndefined();
     expect(fake.history[1]!.comment).toBe("commit confirmed, rollback in 10mins");
-
-    // getConfig now returns what was deployed, in the shape loadCandidate takes.
-    const after = await d.getConfig();
-    expect(after).toContain("group peerbot-linx-v4 {");
 
     // Undo the confirmed deploy (Junos: rollback 2, since confirming was a commit too).
     await d.rollback();
     expect(fake.runningText()).toBe(BASE_TEXT());
-  });
-
-  it("loading what is already running shows no difference", async () => {
-    const d = driver();
-    const current = await d.getConfig();
-    await d.loadCandidate(current);
-    expect(await d.compare()).toBe("");
-    await d.rollback();
-    expect(fake.runningText()).toBe(BASE_TEXT());
-  });
-
-  it("commit check error: nothing applied, the router's error lines, no credential", async () => {
-    fake.rejectRules = [
-      { match: /neighbor 195\.66\.224\.22 > peer-as/, message: "error: AS 15169 is not allowed here" },
-    ];
-    const d = driver();
-    const before = fake.runningText();
-    await d.loadCandidate(CANDIDATE);
-    const err = await d.commit(60).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DriverError);
-    const msg = (err as Error).message;
-    expect(msg).toContain("[edit protocols bgp group peerbot-linx-v4 neighbor 195.66.224.22]");
-    expect(msg).toContain("error: AS 15169 is not allowed here");
-    expect(msg).toContain("error: configuration check-out failed");
-    // The first line (all that chat shows) carries the router's reason, with its location.
-    expect(msg.split("\n")[0]).toBe(
-      `commit check failed on 127.0.0.1:${fake.port}: [edit protocols bgp group peerbot-linx-v4 neighbor 195.66.224.22] 'peer-as 15169': AS 15169 is not allowed here`,
-    );
-    expect(msg).not.toContain(PASSWORD);
-    expect(msg).not.toContain(BGP_SECRET);
-    await d.rollback();
-    expect(fake.runningText()).toBe(before);
-    expect(fake.pending).toBeUndefined();
   });
 
   it("the built-in check: a neighbour without peer-as is refused", async () => {
@@ -195,48 +138,6 @@ describe("Junos driver against the Junos CLI fake", () => {
     expect(fake.runningAt("protocols bgp group peerbot-x")).toBeUndefined();
   });
 
-  it("a syntax error in the loaded text is refused with the router's words", async () => {
-    const d = driver();
-    const err = (await d
-      .loadCandidate(`protocols { bgp { group g { neighbor 1.2.3.4 { peer-as 1; } }`)
-      .catch((e: unknown) => e)) as Error;
-    expect(err).toBeInstanceOf(DriverError);
-    expect(err.message).toMatch(/terminal:\d+:\(\d+\) syntax error/);
-    expect(err.message.split("\n")[0]).toMatch(
-      /rejected the configuration: terminal:\d+:\(\d+\) syntax error/,
-    );
-    await d.rollback();
-  });
-
-  it("lock held by another user: a clear, transient DriverError", async () => {
-    fake.lockBy("alice");
-    const d = driver();
-    const err = (await d.loadCandidate(CANDIDATE).catch((e: unknown) => e)) as DriverError;
-    expect(err).toBeInstanceOf(DriverError);
-    expect(err.transient).toBe(true);
-    expect(err.message).toContain("locked by another user");
-    expect(err.message).toContain("error: configuration database locked by:");
-    expect(err.message).toContain("alice terminal");
-    expect(err.message).not.toContain(PASSWORD);
-  });
-
-  it("confirm timer expires: the router rolls back by itself, confirm() says so", async () => {
-    const d = driver();
-    const before = fake.runningText();
-    await d.loadCandidate(CANDIDATE);
-    await d.commit(60); // 1 minute = 300 ms here
-    expect(fake.runningAt("protocols bgp group peerbot-linx-v4")).toBeDefined();
-    await new Promise((r) => setTimeout(r, 900));
-    expect(fake.autoRollbacks).toBeGreaterThan(0);
-    expect(fake.runningText()).toBe(before);
-    const err = (await d.confirm().catch((e: unknown) => e)) as Error;
-    expect(err).toBeInstanceOf(DriverError);
-    expect(err.message).toContain("rolled the change back by itself");
-    // Rolling back now must not re-apply anything.
-    await d.rollback();
-    expect(fake.runningText()).toBe(before);
-  });
-
   it("router-side expiry is detected even when our clock has not expired", async () => {
     let now = Date.now();
     const d = new JunosDriver({ pool, target: target(), now: () => now });
@@ -248,16 +149,6 @@ describe("Junos driver against the Junos CLI fake", () => {
     now = Date.now() - 120_000; // pretend our clock is behind
     const err = (await d.confirm().catch((e: unknown) => e)) as Error;
     expect(err.message).toContain("rolled the change back by itself");
-    expect(fake.runningText()).toBe(before);
-  });
-
-  it("rollback after a confirmed commit undoes it", async () => {
-    const d = driver();
-    const before = fake.runningText();
-    await d.loadCandidate(CANDIDATE);
-    await d.commit(600);
-    await d.rollback();
-    expect(fake.pending).toBeUndefined();
     expect(fake.runningText()).toBe(before);
   });
 
@@ -310,15 +201,6 @@ describe("Junos driver against the Junos CLI fake", () => {
     expect(neighbors).toHaveLength(5);
     expect(await d.compare()).toContain("+    group peerbot-linx-v4 {");
     await d.rollback();
-  });
-
-  it("reads neighbours from show bgp neighbor | display json", async () => {
-    fake.neighbors = makeNeighbors(25);
-    const d = driver();
-    const got = await d.getBgpNeighbors();
-    expect(got).toHaveLength(25);
-    const want = fake.neighbors[0]!;
-    expect(got[0]).toMatchObject({ remoteAddress: want.address, remoteAs: want.asn });
   });
 });
 
@@ -461,22 +343,6 @@ protocols {
     // Back to where the router was.
     fake.running = parseJunosConfig(before);
     fake.shared = parseJunosConfig(before);
-  });
-
-  it("a candidate that configures what peerbot does not own is refused before anything is loaded", async () => {
-    const before = fake.runningText();
-    const d = driver();
-    const err = (await d
-      .loadCandidate(
-        "routing-options { static { route 0.0.0.0/0 discard; } }\npolicy-options { policy-statement mine { then accept; } }\nprotocols { bgp { group pb-g { type internal; } } }",
-      )
-      .catch((e: unknown) => e)) as DriverError;
-    expect(err).toBeInstanceOf(DriverError);
-    expect(err.transient).toBe(false);
-    expect(err.message).toContain("[edit routing-options], [edit policy-options policy-statement mine]");
-    expect(err.message).toContain("could not be verified");
-    expect(d.deployState).toBe("idle");
-    expect(fake.runningText()).toBe(before);
   });
 
   it("ownedPaths: a name pattern below one hierarchy, and overlaps refused", async () => {
