@@ -5,31 +5,10 @@ import { dispatch } from "../../commands/dispatch.js";
 import { buildRegistry } from "../../commands/index.js";
 import { rejectChange } from "../../core/changes.js";
 import { seedDemoDb } from "../helpers/demo.js";
-import type { BgpNeighbor, CommitResult, RouterDriver } from "../../core/ports.js";
 import { createTestDatabase } from "../helpers/db.js";
 import { testServices } from "../helpers/services.js";
 import { median, round, type BenchResult } from "./result.js";
-
-/** A router whose configuration lives in memory: no device I/O in the figure. */
-class MemoryRouter implements RouterDriver {
-  constructor(private config = "") {}
-  async getConfig() {
-    return this.config;
-  }
-  async loadCandidate() {}
-  async compare() {
-    return "";
-  }
-  async commit(): Promise<CommitResult> {
-    return { output: "" };
-  }
-  async confirm() {}
-  async rollback() {}
-  async getBgpNeighbors(): Promise<BgpNeighbor[]> {
-    return [];
-  }
-  async close() {}
-}
+import { MemoryRouter } from "../fakes/memory-router.js";
 
 export async function benchChanges(): Promise<BenchResult[]> {
   const db = await createTestDatabase("bench_changes");

@@ -14,32 +14,11 @@ import { UserError } from "../../core/errors.js";
 import { findIxps, type IxpRef } from "../../core/ixp.js";
 import { peer } from "../../core/peering.js";
 import { availablePeers } from "../../core/peeringdb/available.js";
-import type { BgpNeighbor, CommitResult, RouterDriver } from "../../core/ports.js";
 import { StaticPeeringDbSource } from "../../drivers/peeringdb/static-source.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { Capture, fingerprint, testServices, type TestServices } from "../helpers/services.js";
 import { net, netixlan, withExtra } from "./fixtures.js";
-
-/** A router whose configuration is whatever the test says (no device): plans need no I/O. */
-class MemoryRouter implements RouterDriver {
-  constructor(private readonly config: string) {}
-  async getConfig() {
-    return this.config;
-  }
-  async loadCandidate() {}
-  async compare() {
-    return "";
-  }
-  async commit(): Promise<CommitResult> {
-    return { output: "" };
-  }
-  async confirm() {}
-  async rollback() {}
-  async getBgpNeighbors(): Promise<BgpNeighbor[]> {
-    return [];
-  }
-  async close() {}
-}
+import { MemoryRouter } from "../fakes/memory-router.js";
 
 // LINX LON1 is PeeringDB ix/ixlan 18, peering LAN 195.66.224.0/22 and 2001:7f8:4::/64.
 const LINX = 18;
