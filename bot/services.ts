@@ -8,8 +8,16 @@ import type { Config } from "../core/config.js";
 import type { SecretBox } from "../core/crypto.js";
 import type { Database } from "../core/db.js";
 import type { Logger } from "../core/log.js";
-import { systemClock, type Clock, type DriverFactory, type JobQueue, type Notifier } from "../core/ports.js";
+import {
+  systemClock,
+  type Clock,
+  type DriverFactory,
+  type Mailer,
+  type JobQueue,
+  type Notifier,
+} from "../core/ports.js";
 import type { Services } from "../core/services.js";
+import { createMailer } from "../drivers/mail/index.js";
 import { peeringDbClientFromConfig } from "../drivers/peeringdb/client.js";
 import { createDriverFactory } from "../drivers/router/factory.js";
 
@@ -25,6 +33,8 @@ export interface ServiceParts {
   dataDir?: string;
   /** Another driver factory (a test's own routers). */
   drivers?: DriverFactory;
+  /** Another mailer (a test's own). */
+  mailer?: Mailer;
 }
 
 export function createServices(p: ServiceParts): Services {
@@ -41,5 +51,6 @@ export function createServices(p: ServiceParts): Services {
       createDriverFactory({ secrets: p.secrets, dataDir: p.dataDir ?? p.config.PEERBOT_DATA_DIR }),
     messages: messageTracker(p.db),
     peeringdb: () => peeringDbClientFromConfig(p.config, p.log),
+    mailer: p.mailer ?? createMailer(p.config, p.log),
   };
 }

@@ -125,6 +125,39 @@ export const configSchema = z.object({
   PEERBOT_CONFIRM_TIMEOUT: duration.default(300_000),
   PEERBOT_RECONCILE_INTERVAL: duration.default(60_000),
   PEERBOT_NO_ENV_FILE: bool.default(false),
+
+  // E-mail (core/email, drivers/mail). Without PEERBOT_SMTP_URL, e-mails go to
+  // PEERBOT_DATA_DIR/outbox/ as .eml files.
+  /** smtp://[user[:pass]@]host[:port] (STARTTLS when offered) or smtps://… (TLS from the start). */
+  PEERBOT_SMTP_URL: optionalUrl(["smtp://", "smtps://"], "an smtp:// or smtps:// URL"),
+  /** The SMTP password, when it is not in the URL (keeps it out of the URL and of process lists). */
+  PEERBOT_SMTP_PASSWORD: z.string().optional(),
+  /** Connections kept open for bulk sends. */
+  PEERBOT_SMTP_POOL: z.coerce.number().int().min(1).max(20).default(3),
+  /** A PEM file of the CA that signed the SMTP server's certificate (a private CA). */
+  PEERBOT_SMTP_CA_FILE: z.string().optional(),
+  /** Refuse a server certificate that does not verify (turn off only for a lab). */
+  PEERBOT_SMTP_TLS_VERIFY: bool.default(true),
+  /** DKIM signing: all three, or none. */
+  PEERBOT_DKIM_DOMAIN: z.string().optional(),
+  PEERBOT_DKIM_SELECTOR: z.string().optional(),
+  PEERBOT_DKIM_KEY_FILE: z.string().optional(),
+  /** Sender and Reply-To of every e-mail, e.g. "Example Peering <peering@example.net>". */
+  PEERBOT_EMAIL_FROM: z.string().trim().default("peerbot <peerbot@localhost>"),
+  PEERBOT_EMAIL_REPLY_TO: z.string().trim().optional(),
+  /** Added to every message (comma-separated): a team mailbox (CC), an archive (BCC). */
+  PEERBOT_EMAIL_CC: z.string().trim().optional(),
+  PEERBOT_EMAIL_BCC: z.string().trim().optional(),
+  /** PeeringDB contact roles to write to, in order, for requests and for maintenance notices. */
+  PEERBOT_EMAIL_ROLES: z.string().trim().default("Policy,Technical,NOC"),
+  PEERBOT_EMAIL_MAINTENANCE_ROLES: z.string().trim().default("NOC,Maintenance,Technical"),
+  /** A network contacted within this time is skipped by `request all` (and warned about by `request`). */
+  PEERBOT_EMAIL_COOLDOWN: duration.default(30 * 86_400_000),
+  /** A bulk send of more e-mails than this needs a second person with the approver role. */
+  PEERBOT_EMAIL_BULK_THRESHOLD: z.coerce.number().int().min(1).default(10),
+  /** Delivery attempts of one e-mail on temporary failures, and the first retry's delay (doubling). */
+  PEERBOT_EMAIL_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  PEERBOT_EMAIL_RETRY_DELAY: duration.default(30_000),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -111,3 +111,54 @@ export interface RouterInfo {
 
 /** Makes the driver for a router; drivers/router/factory.ts is the real one. */
 export type DriverFactory = (router: RouterInfo, opts?: { message?: () => string }) => RouterDriver;
+
+// ---------------------------------------------------------------------------
+// E-mail
+// ---------------------------------------------------------------------------
+
+/** One message, ready to hand to the transport: every field is already validated and safe. */
+export interface OutgoingMail {
+  /** "<id@domain>", fixed when the draft was made and the same on every attempt. */
+  messageId: string;
+  from: string;
+  replyTo?: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface MailResult {
+  /** The server's reply to the message ("250 2.0.0 Ok: queued as …"), or where the file went. */
+  response: string;
+  accepted: string[];
+  rejected: string[];
+}
+
+/**
+ * The transport said no, or could not be reached. `transient` (connection refused, timeouts,
+ * 4xx) is retried with backoff; otherwise (5xx) the e-mail fails at once. The message is one
+ * sentence, with the server's own reply where there was one, and never a credential.
+ */
+export class MailError extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    /** The SMTP reply code, when the server gave one. */
+    readonly code?: number,
+  ) {
+    super(message);
+    this.name = "MailError";
+  }
+}
+
+/** Sends e-mail: SMTP through nodemailer, or .eml files in the outbox (drivers/mail). */
+export interface Mailer {
+  readonly kind: "smtp" | "outbox";
+  /** Where mail goes, for people: "SMTP mail.example.net:587" or ".peerbot/outbox/" (never a password). */
+  readonly describe: string;
+  send(mail: OutgoingMail): Promise<MailResult>;
+  close(): Promise<void>;
+}

@@ -3,7 +3,7 @@
 // a port core declares or a plain value; core never learns which implementation it holds.
 import type { ChangeServices } from "./changes.js";
 import type { PeeringDbSource } from "./peeringdb/types.js";
-import type { MessageRef } from "./ports.js";
+import type { Mailer, MessageRef } from "./ports.js";
 import type { Reply } from "./reply.js";
 
 export interface Services extends ChangeServices {
@@ -11,4 +11,6 @@ export interface Services extends ChangeServices {
   messages?: { posted(reply: Reply, ref: MessageRef): Promise<void> };
   /** Makes the PeeringDB source a sync reads (drivers/peeringdb's client, in production). */
   peeringdb: () => PeeringDbSource & { close?(): Promise<void> };
+  /** Sends e-mail (drivers/mail): SMTP, or .eml files in the outbox. */
+  mailer: Mailer;
 }

@@ -1,0 +1,182 @@
+// The change history of every inventory object (Peering Manager's change log): each create,
+// update and delete, from chat, a file, an import or a sync, with who, when, through what, and
+// the object's data before and after. A row is written in the same transaction as the change it
+// records, so that neither exists without the other. Secrets are masked before they are stored.
+import { randomUUID } from "node:crypto";
+import type { Database, Prisma } from "./db.js";
+import type { Actor } from "./roles.js";
+
+/** The Prisma client or a transaction of it: history is written inside the caller's transaction. */
+export type Tx = Database["prisma"] | Prisma.TransactionClient;
+
+/** What kind of object a row is about; `history <kind> <name>` names them the same way. */
+export type HistoryObjectType =
+  | "router"
+  | "as"
+  | "ixp"
+  | "connection"
+  | "ixp-session"
+  | "direct-session"
+  | "policy"
+  | "community"
+  | "group"
+  | "contact"
+  | "hidden-peer";
+
+/** Through what a change came. */
+export type HistoryVia = "chat" | "file" | "import" | "sync" | "peering-manager" | "deploy" | "cli" | "demo";
+
+/** Who made a change and through what; one per command, apply or import (one requestId). */
+export interface HistoryAuthor {
+  /** "<platform>:<user id>", or a process: "cli:<user>", "sync", "import". */
+  actor: string;
+  actorName: string;
+  via: HistoryVia;
+  /** Groups the rows of one command or one apply. */
+  requestId: string;
+}
+
+/** The author of a change made by a chat user (or a console user). */
+export function chatAuthor(actor: Actor, via: HistoryVia = "chat"): HistoryAuthor {
+  return {
+    actor: `${actor.platform}:${actor.userId}`,
+    actorName: actor.userName || actor.userId,
+    via,
+    requestId: randomUUID(),
+  };
+}
+
+/** The author of a change made by a process (sync, a CLI run, an import). */
+export function processAuthor(actor: string, via: HistoryVia, actorName = actor): HistoryAuthor {
+  return { actor, actorName, via, requestId: randomUUID() };
+}
+
+/** Fields that hold a secret, or its ciphertext: never stored in the history, only whether one is set. */
+const SECRET_FIELDS = /(password|secret|token|privateKey|apiKey|credentialValue)(Enc)?$/i;
+/** Bookkeeping that is no part of what an engineer changed. */
+const NOISE_FIELDS = new Set(["createdAt", "updatedAt"]);
+
+/**
+ * An object's data as the history keeps it: plain JSON (bigint as a number where it fits, dates
+ * as ISO text), bookkeeping left out, and every secret replaced by "(set)" or null. Fields
+ * that name where a secret lives (`credentialEnv`, `passwordEnv`) are kept: they are no secret.
+ */
+export function snapshot(obj: Record<string, unknown> | null | undefined): Prisma.InputJsonValue | null {
+  if (!obj) return null;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (NOISE_FIELDS.has(k) || v === undefined) continue;
+    if (SECRET_FIELDS.test(k) && !/Env$/.test(k)) {
+      out[k] = v === null || v === "" ? null : "(set)";
+      continue;
+    }
+    out[k] = plain(v);
+  }
+  return out as Prisma.InputJsonValue;
+}
+
+function plain(v: unknown): unknown {
+  if (typeof v === "bigint") return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === "object") {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = plain(x);
+    return o;
+  }
+  return v;
+}
+
+export interface HistoryEntry {
+  type: HistoryObjectType;
+  id: number | bigint | string;
+  /** How `history` names it: "edge1.lon1", "AS6939", "LINX LON1 195.66.224.21". */
+  repr: string;
+  action: "create" | "update" | "delete";
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/** Whether an update changed anything worth a row (secrets compared as "(set)"/null, as stored). */
+export function changed(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
+  return JSON.stringify(snapshot(before)) !== JSON.stringify(snapshot(after));
+}
+
+/**
+ * Records changes in the caller's transaction. An update whose data did not change writes no
+ * row (re-applying a file, or a sync that found nothing new, leaves no noise).
+ */
+export async function recordChanges(tx: Tx, author: HistoryAuthor, entries: HistoryEntry[]): Promise<number> {
+  const rows = entries
+    .filter((e) => e.action !== "update" || !e.before || !e.after || changed(e.before, e.after))
+    .map((e) => ({
+      actor: author.actor.slice(0, 200),
+      actorName: author.actorName.slice(0, 200),
+      via: author.via,
+      requestId: author.requestId,
+      objectType: e.type,
+      objectId: String(e.id),
+      objectRepr: e.repr.replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, 300),
+      action: e.action,
+      before: snapshot(e.before) ?? undefined,
+      after: snapshot(e.after) ?? undefined,
+    }));
+  if (!rows.length) return 0;
+  // createMany takes JSON columns as they are; `undefined` leaves them NULL.
+  await tx.objectChange.createMany({ data: rows });
+  return rows.length;
+}
+
+/** Records one change; see recordChanges. */
+export function recordChange(tx: Tx, author: HistoryAuthor, entry: HistoryEntry): Promise<number> {
+  return recordChanges(tx, author, [entry]);
+}
+
+export interface HistoryRow {
+  id: bigint;
+  at: Date;
+  actor: string;
+  actorName: string;
+  via: string;
+  objectType: string;
+  objectId: string;
+  objectRepr: string;
+  action: "create" | "update" | "delete";
+  before: unknown;
+  after: unknown;
+}
+
+/** An object's history (or every object's of a type, or everything), newest first, paged. */
+export async function objectHistory(
+  db: Database,
+  filter: { type?: HistoryObjectType; id?: number | bigint | string; requestId?: string },
+  page = 1,
+  perPage = 20,
+): Promise<{ rows: HistoryRow[]; total: number }> {
+  const where = {
+    ...(filter.type ? { objectType: filter.type } : {}),
+    ...(filter.id !== undefined ? { objectId: String(filter.id) } : {}),
+    ...(filter.requestId ? { requestId: filter.requestId } : {}),
+  };
+  const [rows, total] = await Promise.all([
+    db.prisma.objectChange.findMany({
+      where,
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      skip: (page - 1) * perPage,
+      take: perPage,
+    }),
+    db.prisma.objectChange.count({ where }),
+  ]);
+  return { rows: rows as HistoryRow[], total };
+}
+
+/** The fields an update changed, as "field: old -> new" lines (secrets as stored: "(set)"). */
+export function changedFields(before: unknown, after: unknown): string[] {
+  const b = (before ?? {}) as Record<string, unknown>;
+  const a = (after ?? {}) as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort();
+  const show = (v: unknown) => (v === undefined ? "—" : JSON.stringify(v));
+  return keys
+    .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+    .map((k) => `${k}: ${show(b[k])} -> ${show(a[k])}`);
+}
