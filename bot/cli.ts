@@ -15,7 +15,9 @@ interface Sub {
   summary: string;
   usage: string;
   options?: Record<string, { type: "string" | "boolean"; short?: string; description: string }>;
-  run(opts: Record<string, string | boolean | undefined>, config: Config): Promise<number>;
+  /** Whether it takes words after its name (`peerbot secret set router edge1`); refused otherwise. */
+  positionals?: boolean;
+  run(opts: Record<string, string | boolean | undefined>, config: Config, positionals: string[]): Promise<number>;
 }
 
 const SUBCOMMANDS: Record<string, Sub> = {
@@ -238,11 +240,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: rest,
       options: { ...(sub.options ?? {}), help: { type: "boolean", short: "h" } },
-      allowPositionals: false,
+      allowPositionals: sub.positionals ?? false,
       strict: true,
     }));
   } catch (err) {
@@ -265,7 +268,7 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   try {
-    return await sub.run(values, config);
+    return await sub.run(values, config, positionals);
   } catch (err) {
     createLogger(config.PEERBOT_LOG_LEVEL).error(`peerbot ${name} failed`, { err });
     process.stderr.write(`peerbot ${name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
