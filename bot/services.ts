@@ -51,6 +51,9 @@ export function createServices(p: ServiceParts): Services {
       createDriverFactory({ secrets: p.secrets, dataDir: p.dataDir ?? p.config.PEERBOT_DATA_DIR }),
     messages: messageTracker(p.db),
     peeringdb: () => peeringDbClientFromConfig(p.config, p.log),
-    mailer: p.mailer ?? createMailer(p.config, p.log),
+    // The outbox (no SMTP) lives under the same data folder as file routers' configurations.
+    mailer:
+      p.mailer ??
+      createMailer({ ...p.config, PEERBOT_DATA_DIR: p.dataDir ?? p.config.PEERBOT_DATA_DIR }, p.log),
   };
 }

@@ -16,6 +16,7 @@ const SUITES: Suite[] = [
   { name: "changes", load: async () => (await import("./changes.bench.js")).benchChanges },
   { name: "parse", load: async () => (await import("./parse.bench.js")).benchParse },
   { name: "routers", load: async () => (await import("./routers.bench.js")).benchRouters },
+  { name: "mail", load: async () => (await import("./mail.bench.js")).benchMail },
 ];
 
 function verdict(r: BenchResult): string {
