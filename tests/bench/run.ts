@@ -17,6 +17,7 @@ const SUITES: Suite[] = [
   { name: "parse", load: async () => (await import("./parse.bench.js")).benchParse },
   { name: "routers", load: async () => (await import("./routers.bench.js")).benchRouters },
   { name: "mail", load: async () => (await import("./mail.bench.js")).benchMail },
+  { name: "email", load: async () => (await import("./email.bench.js")).benchEmail },
 ];
 
 function verdict(r: BenchResult): string {
@@ -60,10 +61,12 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const filter = process.argv[2];
+  // A suite's own name runs that suite alone (`mail` is not also `email`); else a substring.
+  const exact = SUITES.some((s) => s.name === filter);
   await setup();
   const results: (BenchResult & { suite: string; verdict: string })[] = [];
   for (const s of SUITES) {
-    if (filter && !s.name.includes(filter)) continue;
+    if (filter && (exact ? s.name !== filter : !s.name.includes(filter))) continue;
     process.stderr.write(`bench: ${s.name}…\n`);
     for (const r of await runSuite(s.name)) results.push({ suite: s.name, ...r, verdict: verdict(r) });
   }
