@@ -55,6 +55,8 @@ function identifyActor(actor: Actor): Actor {
 interface Target {
   command: string;
   args: string;
+  /** Secret values typed in clear (see maskSecrets), kept out of the reply and the audit row. */
+  hidden: string[];
 }
 
 /**
@@ -95,7 +97,9 @@ function prepare(
   }
   const { name, words } = splitCommand(text);
   target.command = name.slice(0, 40);
-  target.args = words.join(" ");
+  const masked = maskSecrets(words);
+  target.args = masked.join(" ");
+  target.hidden = hiddenValues(words, masked);
   if (!name) throw new UserError("Type a command.", "Type `help` for the list of commands.");
   const def = registry.find(name);
   if (!def) {
@@ -175,6 +179,42 @@ function failure(err: unknown, services: Services, command: string): Failure {
  * Runs one invocation and always returns a reply: errors become sentences, never stack traces.
  * The buttons core asked for as intents carry their action ids (commands/intents.ts).
  */
+/** Keywords whose value is a secret when typed in clear (refused by the commands, but kept out of the audit row too). */
+const SECRET_KEYWORDS = /^(password|passwd|secret|credential|token|key|psk)$/i;
+/** Values after such a keyword that are no secret: a reference or an instruction. */
+const NOT_A_SECRET = /^(generate|none|stored|env:[A-Za-z_][A-Za-z0-9_]*)$/i;
+
+/**
+ * The words as the audit log keeps them: a value typed after `password` (or `password:`…),
+ * which no command accepts, is replaced by "(hidden)" so that a secret pasted into chat by
+ * mistake does not stay in the database.
+ */
+export function maskSecrets(words: string[]): string[] {
+  return words.map((w, i) => {
+    const inline = /^([A-Za-z]+)[:=](.+)$/.exec(w);
+    if (inline && SECRET_KEYWORDS.test(inline[1]!) && !NOT_A_SECRET.test(inline[2]!))
+      return `${inline[1]}:(hidden)`;
+    const prev = i > 0 ? words[i - 1]! : "";
+    return SECRET_KEYWORDS.test(prev) && !NOT_A_SECRET.test(w) ? "(hidden)" : w;
+  });
+}
+
+/** The values maskSecrets took out of `words`. */
+function hiddenValues(words: string[], masked: string[]): string[] {
+  return words
+    .filter((w, i) => w !== masked[i])
+    .map((w) => w.replace(/^[A-Za-z]+[:=]/, ""))
+    .filter((v) => v.length >= 3);
+}
+
+/** `value` with every hidden secret replaced, however deep in a reply it was echoed. */
+function scrub<T>(value: T, hidden: string[]): T {
+  if (!hidden.length) return value;
+  let json = JSON.stringify(value);
+  for (const h of hidden) json = json.split(JSON.stringify(h).slice(1, -1)).join("(hidden)");
+  return JSON.parse(json) as T;
+}
+
 export async function dispatch(
   registry: Registry,
   services: Services,
@@ -208,7 +248,7 @@ async function dispatchOnce(
     messageRef: inv.messageRef,
     objects: [],
   };
-  const target: Target = { command: "", args: "" };
+  const target: Target = { command: "", args: "", hidden: [] };
   const who = { actor, channel: inv.channel };
   const elapsed = () => performance.now() - started;
 
@@ -218,7 +258,7 @@ async function dispatchOnce(
   } catch (err) {
     // Refused before anything ran: one finished row. If even that cannot be written, the
     // user still gets the refusal (nothing happened) and the log says so.
-    const f = failure(err, services, target.command);
+    const f = scrub(failure(err, services, target.command), target.hidden);
     await audit(services.db, {
       ...who,
       command: target.command || "(empty)",
@@ -254,7 +294,7 @@ async function dispatchOnce(
   try {
     reply = await run();
   } catch (err) {
-    const f = failure(err, services, target.command);
+    const f = scrub(failure(err, services, target.command), target.hidden);
     ({ reply, outcome, message } = f);
   }
 

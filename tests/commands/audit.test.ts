@@ -228,3 +228,37 @@ describe("an argument that looks like an AS number but is not one", () => {
     },
   );
 });
+
+describe("a secret typed into chat by mistake", () => {
+  it.each([
+    "direct AS174 on edge1.lon 192.0.2.1 transit password hunter2-Secret",
+    "direct AS174 on edge1.lon 192.0.2.1 password:hunter2-Secret",
+    "router set edge1.lon credential hunter2-Secret",
+  ])("is refused and kept out of the audit row: %s", async (text) => {
+    const before = await lastAuditId();
+    const r = await dispatch(
+      buildRegistry(),
+      services,
+      line(text, { ...alice, userId: "admin", userName: "admin" }),
+    );
+    expect(r.outcome).not.toBe("ok");
+    expect(r.reply.text).not.toContain("hunter2");
+    const rows = await rowsAfter(before);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows)
+      expect(JSON.stringify(row, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(
+        "hunter2",
+      );
+  });
+
+  it("leaves references and instructions readable", async () => {
+    const { maskSecrets } = await import("../../commands/dispatch.js");
+    expect(maskSecrets(["password", "generate", "credential", "env:EDGE1_PW", "password:env:X"])).toEqual([
+      "password",
+      "generate",
+      "credential",
+      "env:EDGE1_PW",
+      "password:env:X",
+    ]);
+  });
+});
