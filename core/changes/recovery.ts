@@ -85,8 +85,19 @@ export interface ReconcileReport {
  */
 export async function reconcileChanges(s: ChangeServices): Promise<ReconcileReport> {
   const report: ReconcileReport = { requeued: [], failed: [], draftsEnded: [] };
-  const got = await s.db.pool.query<{ ok: boolean }>("select pg_try_advisory_lock(7262) as ok");
-  if (!got.rows[0]?.ok) return report;
+  // A session-level advisory lock belongs to one connection: take it and release it on the
+  // same client, never through the pool (an unlock on another connection frees nothing, and
+  // the lock would stay held by whichever pooled connection took it).
+  const lock = await s.db.pool.connect();
+  let held = false;
+  try {
+    held = Boolean(
+      (await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(7262) as ok")).rows[0]?.ok,
+    );
+  } finally {
+    if (!held) lock.release();
+  }
+  if (!held) return report;
   try {
     const now = s.clock.now().getTime();
     // The two look-ups run on pg directly: a process that starts with nothing to reconcile
@@ -132,7 +143,13 @@ export async function reconcileChanges(s: ChangeServices): Promise<ReconcileRepo
       if (await queueDeploy(s, c, next)) report.requeued.push(c.id);
     }
   } finally {
-    await s.db.pool.query("select pg_advisory_unlock(7262)").catch(() => {});
+    if (lock) {
+      const unlocked = await lock.query("select pg_advisory_unlock(7262)").then(
+        () => true,
+        () => false,
+      );
+      lock.release(!unlocked); // a connection that could not unlock is closed, which frees the lock
+    }
   }
   return report;
 }
