@@ -4,6 +4,9 @@ import { config as loadDotenv } from "dotenv";
 import { ConfigError, loadConfig, type Config } from "../core/config.js";
 import { createLogger } from "../core/log.js";
 import type { BootOptions, Runtime } from "./runtime.js";
+import { secretSubcommand } from "./cli-secret.js";
+import { importSubcommand } from "./cli-import.js";
+import { inventorySub } from "./cli-inventory.js";
 
 /** Loaded on demand: `--help` should not pay for the database, Prisma and BullMQ. */
 async function boot(config: Config, opts: BootOptions): Promise<Runtime> {
@@ -17,7 +20,11 @@ interface Sub {
   options?: Record<string, { type: "string" | "boolean"; short?: string; description: string }>;
   /** Whether it takes words after its name (`peerbot secret set router edge1`); refused otherwise. */
   positionals?: boolean;
-  run(opts: Record<string, string | boolean | undefined>, config: Config, positionals: string[]): Promise<number>;
+  run(
+    opts: Record<string, string | boolean | undefined>,
+    config: Config,
+    positionals: string[],
+  ): Promise<number>;
 }
 
 const SUBCOMMANDS: Record<string, Sub> = {
@@ -177,6 +184,9 @@ const SUBCOMMANDS: Record<string, Sub> = {
       }
     },
   },
+  secret: secretSubcommand,
+  import: importSubcommand,
+  inventory: inventorySub,
 };
 
 /** Every schedule (repeatable jobs, polling, the reconciler): jobs/schedule.ts. */

@@ -89,6 +89,10 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
       secrets,
       log,
     });
+    if (services.mailer.kind === "outbox")
+      notes.push(
+        `No PEERBOT_SMTP_URL: e-mails are written as .eml files to ${path.resolve(services.mailer.describe)}.`,
+      );
     const q = queue;
     const d = db;
     return {

@@ -21,9 +21,12 @@ import { findRouterByName, routerNames } from "../core/inventory.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
-import { changeSessions, peer } from "../core/peering.js";
+import { changeRouterSessions, changeSessions, peer, type SessionChoice } from "../core/peering.js";
+import { findIxps } from "../core/ixp.js";
+import { parseIp } from "../core/render/ip.js";
+import { commandAction } from "./intents.js";
 import { clip } from "../core/text.js";
-import type { Reply } from "../core/reply.js";
+import type { Button, Reply } from "../core/reply.js";
 import { asnArg, ixpArg, resolveIxpArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
@@ -99,22 +102,38 @@ export const peerCommand = defineCommand({
   },
 });
 
-const sessionUsage = "session <AS> at <IXP> enable|disable|remove";
+const sessionUsage = "session <AS> at <IXP> | on <router> [<ip>] [all] enable|disable|remove";
 
 export const sessionCommand = defineCommand({
   name: "session",
-  summary: "Enable, disable or remove our sessions with a network at an IXP, through a change.",
+  summary:
+    "Enable, disable or remove our sessions with a network at an IXP or on a router (IXP and direct ones), through a change.",
   usage: sessionUsage,
-  examples: ["session AS15169 at LINX disable", "session AS702 at linx remove"],
+  examples: [
+    "session AS15169 at LINX disable",
+    "session AS702 at linx remove",
+    "session AS174 on edge1.lon disable",
+    "session AS174 on edge1.lon 192.0.2.1 enable",
+    "session AS6939 on edge1.lon all disable",
+  ],
   role: "operator",
-  args: { positional: ["asn", "ixp"], rest: true, flags: ["enable", "disable", "remove"] },
+  // "at" and "on" are kept: they say whether a place is an IXP or a router.
+  args: {
+    positional: ["asn", "place"],
+    rest: true,
+    flags: ["enable", "disable", "remove", "all"],
+    noise: ["@"],
+  },
   schema: z
     .object({
       asn: asnArg(),
-      ixp: ixpArg,
+      place: z
+        .string({ error: "Say where: at <IXP> or on <router>, e.g. session AS15169 at LINX disable." })
+        .max(200, "That is too long for an IXP or a router and an address."),
       enable: z.boolean().optional(),
       disable: z.boolean().optional(),
       remove: z.boolean().optional(),
+      all: z.boolean().optional(),
     })
     .refine((a) => [a.enable, a.disable, a.remove].filter(Boolean).length === 1, {
       message: "Say what to do with the sessions: enable, disable or remove (one of them).",
@@ -122,13 +141,54 @@ export const sessionCommand = defineCommand({
   async handler(args, ctx) {
     const s = ctx.services;
     const action = args.enable ? "enable" : args.disable ? "disable" : "remove";
+    const words = args.place.split(/\s+/).filter(Boolean);
+    const prep = /^(at|on)$/i.test(words[0] ?? "") ? (words.shift() as string).toLowerCase() : undefined;
+    const last = words.length > 1 ? parseIp(words[words.length - 1]) : null;
+    if (last) words.pop();
+    const ip = last?.address;
+    const name = words.join(" ");
+    if (!name) throw new UserError("Say where: at <IXP> or on <router>.", `Usage: ${sessionUsage}`);
+    const router = await findRouterByName(s.db, name);
+    if (router && !(prep === "at" && (await findIxps(s.db, name)).length)) {
+      ctx.objects.push(`router:${router.id}`, `as:${args.asn}`);
+      const r = await changeRouterSessions(s, {
+        asn: args.asn,
+        router,
+        ip,
+        all: args.all,
+        action,
+        actor: ctx.actor,
+      });
+      if (r.kind === "choose") return sessionChoice(args.asn, router.name, action, r);
+      const direct = r.sessions.filter((x) => x.kind === "direct");
+      const ixp = r.sessions.filter((x) => x.kind === "ixp");
+      const which = [
+        direct.length
+          ? `direct ${clip(direct.map((x) => x.repr.slice(router.name.length + 1)).join(", "), 120)}`
+          : "",
+        ixp.length ? `IXP ${clip(ixp.map((x) => x.repr).join(", "), 160)}` : "",
+      ]
+        .filter(Boolean)
+        .join("; ");
+      return changesReply(
+        r.changes,
+        ctx,
+        `${plural(r.sessions.length, "session")} with AS${args.asn} on ${router.name} marked to ${action}: ${which}.`,
+      );
+    }
+    if (args.all)
+      throw new UserError(
+        "`all` is for the sessions on a router (session <AS> on <router> all …).",
+        `Usage: ${sessionUsage}`,
+      );
     const ixp = await resolveIxpArg(
       s.db,
-      args.ixp,
-      (slug) => `session AS${args.asn} at ${quoteWord(slug)} ${action}`,
+      name,
+      (slug) => `session AS${args.asn} at ${quoteWord(slug)}${ip ? ` ${ip}` : ""} ${action}`,
       sessionUsage,
     );
-    const r = await changeSessions(s, { asn: args.asn, ixp, action, actor: ctx.actor });
+    ctx.objects.push(`ixp:${ixp.id}`, `as:${args.asn}`);
+    const r = await changeSessions(s, { asn: args.asn, ixp, ip, action, actor: ctx.actor });
     return changesReply(
       r.changes,
       ctx,
@@ -136,6 +196,29 @@ export const sessionCommand = defineCommand({
     );
   },
 });
+
+/** The network has IXP and direct sessions on the router: which ones? (nothing changed yet) */
+function sessionChoice(asn: number, routerName: string, action: string, c: SessionChoice): Reply {
+  const on = `session AS${asn} on ${quoteWord(routerName)}`;
+  const buttons: Button[] = [
+    ...c.direct.map((d) => ({
+      label: `direct ${d.ip} (${d.relationship})`,
+      actionId: commandAction(`${on} ${d.ip} ${action}`),
+    })),
+    ...c.ixps.map((x) => ({
+      label: `${x.name} (${plural(x.count, "session")})`,
+      actionId: commandAction(`session AS${asn} at ${quoteWord(x.slug)} ${action}`),
+    })),
+    { label: "all of them", actionId: commandAction(`${on} all ${action}`), style: "danger" as const },
+  ];
+  const ixpCount = c.ixps.reduce((n, x) => n + x.count, 0);
+  return {
+    kind: "warning",
+    text: `AS${asn} has ${plural(c.direct.length, "direct session")} and ${plural(ixpCount, "IXP session")} on ${routerName}; which to ${action}? Nothing has changed yet.`,
+    buttons,
+    ephemeral: true,
+  };
+}
 
 async function findRouter(ctx: CommandContext, name: string, usage: string) {
   const router = await findRouterByName(ctx.services.db, name);

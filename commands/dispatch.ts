@@ -182,7 +182,7 @@ function failure(err: unknown, services: Services, command: string): Failure {
 /** Keywords whose value is a secret when typed in clear (refused by the commands, but kept out of the audit row too). */
 const SECRET_KEYWORDS = /^(password|passwd|secret|credential|token|key|psk)$/i;
 /** Values after such a keyword that are no secret: a reference or an instruction. */
-const NOT_A_SECRET = /^(generate|none|stored|env:[A-Za-z_][A-Za-z0-9_]*)$/i;
+const NOT_A_SECRET = /^(generate|none|stored|env:\S*)$/i;
 
 /**
  * The words as the audit log keeps them: a value typed after `password` (or `password:`…),

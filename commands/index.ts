@@ -2,11 +2,18 @@
 import { asCommand } from "./as.js";
 import { addChangeCommands } from "./changes.js";
 import { addPeeringdbCommands } from "./peeringdb.js";
+import { addEmailCommands } from "./email.js";
 import { helpCommand } from "./help.js";
 import { ixCommand, ixpsCommand } from "./ix.js";
 import { Registry } from "./registry.js";
 import { routersCommand, sessionsCommand } from "./sessions.js";
 import { statusCommand } from "./status.js";
+import { inventoryFileCommand } from "./inventory-file.js";
+import { addInventoryCommands } from "./inventory/index.js";
+import { addPolicyCommands } from "./policy.js";
+import { addDirectCommands } from "./direct.js";
+import { importSessionsActions } from "./import-sessions.js";
+import { routerTestActions } from "./router-test.js";
 
 export function buildRegistry(): Registry {
   const r = new Registry();
@@ -17,7 +24,13 @@ export function buildRegistry(): Registry {
   r.add(sessionsCommand);
   r.add(routersCommand);
   r.add(statusCommand);
+  r.add(inventoryFileCommand);
   addChangeCommands(r);
   addPeeringdbCommands(r);
+  addInventoryCommands(r);
+  addPolicyCommands(r);
+  addDirectCommands(r);
+  for (const a of [...routerTestActions, ...importSessionsActions]) r.addAction(a);
+  addEmailCommands(r);
   return r;
 }

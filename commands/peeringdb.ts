@@ -19,11 +19,13 @@ import {
   whyNotHideable,
 } from "../core/peeringdb/index.js";
 import type { Button } from "../core/reply.js";
+import { applyRequestNotes } from "../core/email/tracking.js";
 import { asnArg, ixpArg, resolveIxpArg } from "./args.js";
 import { quoteWord, tokenize } from "./grammar.js";
 import { formatSpeed } from "./ix.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
 import { plural } from "../core/text.js";
+import { withSessionImport } from "./import-sessions.js";
 
 export const PEERINGDB_SYNC_QUEUE = "peeringdb-sync";
 
@@ -44,7 +46,7 @@ const tokens = (s: string) =>
  * IXP's name or slug: at "Example IX Berlin", `example-ix berlin` is the name but
  * `example-ix ber` is the IXP and the free text "ber".
  */
-async function ixpAndRest(
+export async function ixpAndRest(
   ctx: CommandContext,
   words: string[],
   rerun: (slug: string, rest: string[]) => string,
@@ -101,6 +103,7 @@ export const peersCommand = defineCommand({
       ...options,
       pageSize: options.pageSize ?? 20,
     });
+    const contacted = await applyRequestNotes(ctx.services.db, ixp.id, page, ctx.services.clock.now()); // e-mail requests
     const filterText = rest
       .filter((w) => !/^page:/i.test(w))
       .map(quoteWord)
@@ -133,7 +136,18 @@ export const peersCommand = defineCommand({
       title: `Available peers at ${ixpName}`,
       text: `${plural(page.total, "network")} we do not peer with yet${shownFilters ? ` (${shownFilters})` : ""}${page.pages > 1 ? `, page ${page.page} of ${page.pages}` : ""}.`,
       table: {
-        columns: ["ASN", "name", "IPv4", "IPv6", "speed", "RS", "policy", "type", "peers elsewhere"],
+        columns: [
+          "ASN",
+          "name",
+          "IPv4",
+          "IPv6",
+          "speed",
+          "RS",
+          "policy",
+          "type",
+          "peers elsewhere",
+          "contacted",
+        ],
         rows: page.rows.map((r) => [
           `AS${r.asn}`,
           clip(r.name, 50),
@@ -144,6 +158,7 @@ export const peersCommand = defineCommand({
           r.policy || "?",
           clip(r.networkType, 40),
           r.peersWithUsElsewhere ? "yes" : "",
+          contacted.get(r.asn) ?? "",
         ]),
         alignRight: [4],
       },
@@ -385,6 +400,10 @@ export const syncCommand = defineCommand({
 });
 
 export function addPeeringdbCommands(r: Registry): void {
-  r.add(peersCommand).add(hideCommand).add(unhideCommand).add(importCommand).add(syncCommand);
+  r.add(peersCommand)
+    .add(hideCommand)
+    .add(unhideCommand)
+    .add(withSessionImport(importCommand))
+    .add(syncCommand);
   for (const a of importActions) r.addAction(a);
 }

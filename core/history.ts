@@ -53,8 +53,22 @@ export function processAuthor(actor: string, via: HistoryVia, actorName = actor)
 
 /** Fields that hold a secret, or its ciphertext: never stored in the history, only whether one is set. */
 const SECRET_FIELDS = /(password|secret|token|privateKey|apiKey|credentialValue)(Enc)?$/i;
-/** Bookkeeping that is no part of what an engineer changed. */
-const NOISE_FIELDS = new Set(["createdAt", "updatedAt"]);
+/**
+ * Bookkeeping that is no part of what an engineer changed: timestamps, and a session's state as
+ * last polled from its router (polling writes it all the time; it is no inventory change).
+ */
+const NOISE_FIELDS = new Set([
+  "createdAt",
+  "updatedAt",
+  "bgpState",
+  "receivedPrefixCount",
+  "acceptedPrefixCount",
+  "advertisedPrefixCount",
+  "lastEstablishedAt",
+  "polledAt",
+  "alertedState",
+  "alertedAt",
+]);
 
 /**
  * An object's data as the history keeps it: plain JSON (bigint as a number where it fits, dates
@@ -146,17 +160,31 @@ export interface HistoryRow {
   after: unknown;
 }
 
+/** Which rows `objectHistory` reads; every member given narrows it. */
+export interface HistoryFilter {
+  type?: HistoryObjectType;
+  id?: number | bigint | string;
+  requestId?: string;
+  /** Rows of any of these objects (a type with some of its ids): an AS's sessions, say. */
+  anyOf?: { type: HistoryObjectType; ids: (number | string)[] }[];
+}
+
 /** An object's history (or every object's of a type, or everything), newest first, paged. */
 export async function objectHistory(
   db: Database,
-  filter: { type?: HistoryObjectType; id?: number | bigint | string; requestId?: string },
+  filter: HistoryFilter,
   page = 1,
   perPage = 20,
 ): Promise<{ rows: HistoryRow[]; total: number }> {
-  const where = {
+  const where: Prisma.ObjectChangeWhereInput = {
     ...(filter.type ? { objectType: filter.type } : {}),
     ...(filter.id !== undefined ? { objectId: String(filter.id) } : {}),
     ...(filter.requestId ? { requestId: filter.requestId } : {}),
+    ...(filter.anyOf
+      ? {
+          OR: filter.anyOf.map((o) => ({ objectType: o.type, objectId: { in: o.ids.map(String) } })),
+        }
+      : {}),
   };
   const [rows, total] = await Promise.all([
     db.prisma.objectChange.findMany({
@@ -179,4 +207,48 @@ export function changedFields(before: unknown, after: unknown): string[] {
   return keys
     .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
     .map((k) => `${k}: ${show(b[k])} -> ${show(a[k])}`);
+}
+
+/** One object as the history knows it: its type and id (it may be deleted by now). */
+export interface HistoryObjectRef {
+  type: HistoryObjectType;
+  id: string;
+}
+
+/**
+ * The objects of `types` whose history rows carry `field` = `value` in their data before or
+ * after (an AS's sessions and contacts by `autonomousSystemId`, an IXP's connections by
+ * `ixpId`), deleted ones included.
+ */
+export async function historyObjectsReferring(
+  db: Database,
+  types: HistoryObjectType[],
+  field: string,
+  value: number | string,
+): Promise<HistoryObjectRef[]> {
+  const { rows } = await db.pool.query<{ type: HistoryObjectType; id: string }>(
+    `select distinct "objectType" as type, "objectId" as id from "ObjectChange"
+      where "objectType" = any($1::text[]) and (before->>$2 = $3 or after->>$2 = $3)`,
+    [types, field, String(value)],
+  );
+  return rows;
+}
+
+/**
+ * The objects of `type` that the history names `repr` (case-insensitively), or whose name ends
+ * with ` <suffix>` when `suffix` is set: how a deleted router or a session's address is found.
+ */
+export async function historyObjectsNamed(
+  db: Database,
+  type: HistoryObjectType | HistoryObjectType[],
+  name: { repr?: string; suffix?: string },
+): Promise<HistoryObjectRef[]> {
+  const types = Array.isArray(type) ? type : [type];
+  const { rows } = await db.pool.query<{ type: HistoryObjectType; id: string }>(
+    `select distinct "objectType" as type, "objectId" as id from "ObjectChange"
+      where "objectType" = any($1::text[])
+        and (lower("objectRepr") = lower($2) or ($3::text is not null and right(lower("objectRepr"), length($3) + 1) = ' ' || lower($3)))`,
+    [types, name.repr ?? "", name.suffix ?? null],
+  );
+  return rows;
 }

@@ -24,6 +24,15 @@ import {
 } from "./connections.js";
 import type { Database, SessionStatus } from "./db.js";
 import { UserError } from "./errors.js";
+import {
+  chatAuthor,
+  processAuthor,
+  recordChange,
+  recordChanges,
+  type HistoryAuthor,
+  type HistoryEntry,
+  type Tx,
+} from "./history.js";
 import type { IxpRef } from "./ixp.js";
 import type { Actor } from "./roles.js";
 
@@ -92,33 +101,38 @@ export function asFromNet(
   };
 }
 
+/** Who creates an AutonomousSystem when the caller does not say: the PeeringDB mirror. */
+const MIRROR_AUTHOR = () => processAuthor("peeringdb", "import", "PeeringDB mirror");
+
 /**
- * The local AutonomousSystem for `asn`, created from the PeeringDB mirror when it is new.
- * When the mirror has no `net` for it, `fallbackName` (if given) names a bare one instead of
- * an error: PeeringDB lists the network at an exchange, so it exists.
+ * The local AutonomousSystem for `asn`, created from the PeeringDB mirror when it is new (with
+ * its history row, in `opts.tx` when given, else in a transaction of its own). When the mirror
+ * has no `net` for it, `fallbackName` (if given) names a bare one instead of an error:
+ * PeeringDB lists the network at an exchange, so it exists.
  */
 export async function ensureAutonomousSystem(
   db: Database,
   asn: number,
-  opts: { fallbackName?: string } = {},
-): Promise<{ id: number; name: string }> {
-  const local = await db.prisma.autonomousSystem.findUnique({
+  opts: { fallbackName?: string; author?: HistoryAuthor; tx?: Tx } = {},
+): Promise<{ id: number; name: string; created?: boolean }> {
+  const local = await (opts.tx ?? db.prisma).autonomousSystem.findUnique({
     where: { asn: BigInt(asn) },
     select: { id: true, name: true },
   });
   if (local) return local;
-  const { rows } = await db.pool.query<{
-    id: number;
-    name: string;
-    irr_as_set: string;
-    info_prefixes4: number | null;
-    info_prefixes6: number | null;
-    policy_general: string;
-  }>(
-    `select id, name, irr_as_set, info_prefixes4, info_prefixes6, policy_general
-       from pdb_net where asn = $1 and status = 'ok' order by id desc limit 1`,
-    [asn],
-  );
+  // Through Prisma, so that it runs in the caller's transaction when there is one (the embedded
+  // database has a single connection: a second one would wait for the transaction forever).
+  const rows = await (opts.tx ?? db.prisma).$queryRaw<
+    {
+      id: number;
+      name: string;
+      irr_as_set: string;
+      info_prefixes4: number | null;
+      info_prefixes6: number | null;
+      policy_general: string;
+    }[]
+  >`select id, name, irr_as_set, info_prefixes4, info_prefixes6, policy_general
+      from pdb_net where asn = ${BigInt(asn)} and status = 'ok' order by id desc limit 1`;
   const net = rows[0];
   if (!net && opts.fallbackName === undefined) {
     throw new UserError(
@@ -126,12 +140,27 @@ export async function ensureAutonomousSystem(
       "Check the number, or run `sync` to refresh the mirror.",
     );
   }
-  return db.prisma.autonomousSystem.upsert({
-    where: { asn: BigInt(asn) },
-    update: {},
-    create: net ? asFromNet(asn, net) : { asn: BigInt(asn), name: singleLine(opts.fallbackName, 255) },
-    select: { id: true, name: true },
-  });
+  const data = net ? asFromNet(asn, net) : { asn: BigInt(asn), name: singleLine(opts.fallbackName, 255) };
+  const author = opts.author ?? MIRROR_AUTHOR();
+  const write = async (tx: Tx) => {
+    // Two commands may create it at once: the one whose insert wins records it.
+    const [row] = await tx.autonomousSystem.createManyAndReturn({ data: [data], skipDuplicates: true });
+    if (row) {
+      await recordChange(tx, author, {
+        type: "as",
+        id: row.id,
+        repr: `AS${asn}`,
+        action: "create",
+        after: row,
+      });
+      return { id: row.id, name: row.name, created: true };
+    }
+    return tx.autonomousSystem.findUniqueOrThrow({
+      where: { asn: BigInt(asn) },
+      select: { id: true, name: true },
+    });
+  };
+  return opts.tx ? write(opts.tx) : db.prisma.$transaction(write);
 }
 
 /**
@@ -216,7 +245,8 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
       `\`as ${req.asn}\` shows where they are and whom to contact; \`peers ${ixp.slug}\` lists who is there.`,
     );
   }
-  const as = await ensureAutonomousSystem(db, req.asn, { fallbackName: `AS${req.asn}` });
+  const author = chatAuthor(req.actor);
+  const as = await ensureAutonomousSystem(db, req.asn, { fallbackName: `AS${req.asn}`, author });
   const asName = singleLine(as.name, NAME_MAX) || `AS${req.asn}`;
 
   // Sessions, created in one transaction with a draft change per router that carries them as
@@ -227,6 +257,9 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
   const replaced: ReplacedSession[] = [];
   let created = 0;
   let existing = 0;
+  const history: HistoryEntry[] = [];
+  // As core/objects/repr.ts names an IXP session.
+  const repr = (ip: string) => `${singleLine(ixp.name, 100)} ${ip}`;
   await db.prisma.$transaction(async (tx) => {
     const ids = connections.map((c) => c.id);
     // One `peer` at a time on these connections, so the sessions read here stay true.
@@ -250,6 +283,7 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
         for (const old of here) {
           if (old.asn === req.asn || !REPLACED_STATUSES.includes(old.status)) continue;
           await tx.ixpSession.update({ where: { id: old.id }, data: { status: "decommissioning" } });
+          history.push(statusEntry("ixp-session", old.id, repr(ip), old.status, "decommissioning"));
           effects.push({ kind: "ixp", id: old.id, onDeploy: "decommissioned", onRevert: old.status });
           replaced.push({ asn: old.asn, asName: singleLine(old.asName, NAME_MAX), ipAddress: ip });
           old.status = "decommissioning";
@@ -266,8 +300,12 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
                 isRouteServer: false,
                 status: "provisioning",
               },
-              select: { id: true, ipAddress: true },
             });
+        history.push(
+          again
+            ? statusEntry("ixp-session", again.id, repr(ip), again.status, "provisioning")
+            : { type: "ixp-session", id: session.id, repr: repr(ip), action: "create", after: session },
+        );
         if (!again) {
           const len = /\/(\d+)$/.exec(session.ipAddress)?.[1];
           known.push({
@@ -290,6 +328,7 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
       }
     }
     if (replaced.length) summary += `, replacing ${replacedText(replaced)}`;
+    await recordChanges(tx, author, history);
     for (const [routerId, effects] of byRouter)
       drafts.set(routerId, await draftChange(tx, s, { routerId, summary, actor: req.actor, effects }));
   });
@@ -315,50 +354,193 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
 
 export type SessionAction = "enable" | "disable" | "remove";
 
-const ACTION_TARGET: Record<SessionAction, { now: SessionStatus; onDeploy: SessionStatus }> = {
+export const ACTION_TARGET: Record<SessionAction, { now: SessionStatus; onDeploy: SessionStatus }> = {
   enable: { now: "enabled", onDeploy: "enabled" },
   disable: { now: "disabled", onDeploy: "disabled" },
   remove: { now: "decommissioning", onDeploy: "decommissioned" },
 };
 
-/** `session <AS> at <IXP> enable|disable|remove`: changes the status and plans the change. */
+/** A history row for a session whose status changed. */
+export function statusEntry(
+  type: "ixp-session" | "direct-session",
+  id: number,
+  repr: string,
+  before: SessionStatus,
+  after: SessionStatus,
+): HistoryEntry {
+  return { type, id, repr, action: "update", before: { status: before }, after: { status: after } };
+}
+
+/** One session whose status an enable, disable or remove changes. */
+export interface SessionTarget {
+  kind: "ixp" | "direct";
+  id: number;
+  status: SessionStatus;
+  /** The router its change goes to (null: none, only its status changes). */
+  routerId: number | null;
+  /** How history and messages name it: "LINX LON1 195.66.224.21", "edge1.lon 192.0.2.1". */
+  repr: string;
+}
+
+/**
+ * Sets each session's status for `action`, with its history row, and a draft change per router
+ * carrying them, in one transaction; then plans the drafts.
+ */
+export async function changeStatuses(
+  s: ChangeServices,
+  targets: SessionTarget[],
+  action: SessionAction,
+  summary: string,
+  actor: Actor,
+): Promise<ChangeRow[]> {
+  const target = ACTION_TARGET[action];
+  const author = chatAuthor(actor);
+  const byRouter = new Map<number, Effect[]>();
+  const drafts = new Map<number, number>();
+  await s.db.prisma.$transaction(async (tx) => {
+    for (const t of targets) {
+      if (t.kind === "ixp") await tx.ixpSession.update({ where: { id: t.id }, data: { status: target.now } });
+      else await tx.directSession.update({ where: { id: t.id }, data: { status: target.now } });
+      if (t.routerId === null) continue;
+      const list = byRouter.get(t.routerId) ?? [];
+      list.push({ kind: t.kind, id: t.id, onDeploy: target.onDeploy, onRevert: t.status });
+      byRouter.set(t.routerId, list);
+    }
+    await recordChanges(
+      tx,
+      author,
+      targets.map((t) =>
+        statusEntry(t.kind === "ixp" ? "ixp-session" : "direct-session", t.id, t.repr, t.status, target.now),
+      ),
+    );
+    for (const [routerId, effects] of byRouter)
+      drafts.set(routerId, await draftChange(tx, s, { routerId, summary, actor, effects }));
+  });
+  return (await planDrafts(s, summary, actor, byRouter, drafts)).changes;
+}
+
+/**
+ * `session <AS> at <IXP> [<ip>] enable|disable|remove`: changes the status of our sessions with
+ * the network at the IXP (or of the one on `ip`) and plans the change.
+ */
 export async function changeSessions(
   s: ChangeServices,
-  req: { asn: number; ixp: IxpRef; action: SessionAction; actor: Actor },
-): Promise<{ changes: ChangeRow[]; count: number }> {
+  req: { asn: number; ixp: IxpRef; ip?: string; action: SessionAction; actor: Actor },
+): Promise<{ changes: ChangeRow[]; count: number; sessions: SessionTarget[] }> {
   const { db } = s;
   const target = ACTION_TARGET[req.action];
-  const sessions = await db.prisma.ixpSession.findMany({
-    where: {
-      autonomousSystem: { asn: BigInt(req.asn) },
-      connection: { ixpId: req.ixp.id },
-      status: { notIn: ["decommissioned", target.now] },
-    },
-    include: { connection: { select: { routerId: true } } },
-  });
+  const ixpName = singleLine(req.ixp.name, NAME_MAX);
+  const rows = await db.pool.query<{
+    id: number;
+    host: string;
+    status: SessionStatus;
+    routerId: number | null;
+  }>(
+    `select s.id, host(s."ipAddress") as host, s.status::text as status, c."routerId"
+       from "IxpSession" s join "Connection" c on c.id = s."connectionId"
+       join "AutonomousSystem" a on a.id = s."autonomousSystemId"
+      where a.asn = $1 and c."ixpId" = $2 and s.status not in ('decommissioned', $3::"SessionStatus")
+        and ($4::inet is null or host(s."ipAddress")::inet = $4::inet)
+      order by s."ipAddress"`,
+    [req.asn, req.ixp.id, target.now, req.ip ?? null],
+  );
+  const sessions: SessionTarget[] = rows.rows.map((r) => ({
+    kind: "ixp",
+    id: r.id,
+    status: r.status,
+    routerId: r.routerId,
+    repr: `${singleLine(req.ixp.name, 100)} ${r.host}`,
+  }));
   if (!sessions.length) {
     throw new UserError(
-      `There is no session with AS${req.asn} at ${singleLine(req.ixp.name, NAME_MAX)} to ${req.action}.`,
+      `There is no session with AS${req.asn}${req.ip ? ` on ${req.ip}` : ""} at ${ixpName} to ${req.action}.`,
       `\`sessions AS${req.asn}\` lists them${req.action === "enable" ? "; `peer` creates new ones" : ""}.`,
     );
   }
-  const summary = `${req.action} AS${req.asn} at ${singleLine(req.ixp.name, NAME_MAX)}`;
-  const byRouter = new Map<number, Effect[]>();
-  const drafts = new Map<number, number>();
-  await db.prisma.$transaction(async (tx) => {
-    for (const ss of sessions) {
-      await tx.ixpSession.update({ where: { id: ss.id }, data: { status: target.now } });
-      const routerId = ss.connection.routerId;
-      if (routerId === null) continue;
-      const list = byRouter.get(routerId) ?? [];
-      list.push({ kind: "ixp", id: ss.id, onDeploy: target.onDeploy, onRevert: ss.status });
-      byRouter.set(routerId, list);
+  const summary = `${req.action} AS${req.asn} at ${ixpName}${req.ip ? ` ${req.ip}` : ""}`;
+  const changes = await changeStatuses(s, sessions, req.action, summary, req.actor);
+  return { changes, count: sessions.length, sessions };
+}
+
+/** What `session <AS> on <router>` found when the network has IXP and direct sessions there. */
+export interface SessionChoice {
+  kind: "choose";
+  direct: { ip: string; relationship: string }[];
+  ixps: { name: string; slug: string; count: number }[];
+}
+
+/**
+ * `session <AS> on <router> [<ip>] [all] enable|disable|remove`: the network's sessions on the
+ * router, direct and IXP ones. When it has both kinds there and neither an address nor `all`
+ * says which, nothing is changed: the kinds come back for the user to choose.
+ */
+export async function changeRouterSessions(
+  s: ChangeServices,
+  req: {
+    asn: number;
+    router: { id: number; name: string };
+    ip?: string;
+    all?: boolean;
+    action: SessionAction;
+    actor: Actor;
+  },
+): Promise<{ kind: "done"; changes: ChangeRow[]; sessions: SessionTarget[] } | SessionChoice> {
+  const target = ACTION_TARGET[req.action];
+  const { rows } = await s.db.pool.query<{
+    kind: "ixp" | "direct";
+    id: number;
+    host: string;
+    status: SessionStatus;
+    rel: string | null;
+    ixp: string | null;
+    slug: string | null;
+  }>(
+    `select 'direct' as kind, d.id, host(d."ipAddress") as host, d.status::text as status,
+            d.relationship::text as rel, null as ixp, null as slug
+       from "DirectSession" d join "AutonomousSystem" a on a.id = d."autonomousSystemId"
+      where a.asn = $1 and d."routerId" = $2 and d.status not in ('decommissioned', $3::"SessionStatus")
+        and ($4::inet is null or host(d."ipAddress")::inet = $4::inet)
+     union all
+     select 'ixp', s.id, host(s."ipAddress"), s.status::text, null, x.name, x.slug
+       from "IxpSession" s join "Connection" c on c.id = s."connectionId"
+       join "InternetExchange" x on x.id = c."ixpId"
+       join "AutonomousSystem" a on a.id = s."autonomousSystemId"
+      where a.asn = $1 and c."routerId" = $2 and s.status not in ('decommissioned', $3::"SessionStatus")
+        and ($4::inet is null or host(s."ipAddress")::inet = $4::inet)
+      order by kind, host`,
+    [req.asn, req.router.id, target.now, req.ip ?? null],
+  );
+  if (!rows.length) {
+    throw new UserError(
+      `There is no session with AS${req.asn}${req.ip ? ` on ${req.ip}` : ""} on ${req.router.name} to ${req.action}.`,
+      `\`sessions ${req.router.name}\` lists them${req.action === "enable" ? "; `direct` and `peer` create new ones" : ""}.`,
+    );
+  }
+  const direct = rows.filter((r) => r.kind === "direct");
+  const ixp = rows.filter((r) => r.kind === "ixp");
+  if (direct.length && ixp.length && !req.ip && !req.all) {
+    const ixps = new Map<string, { name: string; slug: string; count: number }>();
+    for (const r of ixp) {
+      const x = ixps.get(r.slug!) ?? { name: singleLine(r.ixp, NAME_MAX), slug: r.slug!, count: 0 };
+      x.count++;
+      ixps.set(r.slug!, x);
     }
-    for (const [routerId, effects] of byRouter)
-      drafts.set(routerId, await draftChange(tx, s, { routerId, summary, actor: req.actor, effects }));
-  });
-  const { changes } = await planDrafts(s, summary, req.actor, byRouter, drafts);
-  return { changes, count: sessions.length };
+    return {
+      kind: "choose",
+      direct: direct.map((r) => ({ ip: r.host, relationship: (r.rel ?? "").replace(/_/g, " ") })),
+      ixps: [...ixps.values()],
+    };
+  }
+  const sessions: SessionTarget[] = rows.map((r) => ({
+    kind: r.kind,
+    id: r.id,
+    status: r.status,
+    routerId: req.router.id,
+    repr: r.kind === "direct" ? `${req.router.name} ${r.host}` : `${singleLine(r.ixp, 100)} ${r.host}`,
+  }));
+  const summary = `${req.action} AS${req.asn} on ${req.router.name}${req.ip ? ` ${req.ip}` : ""}`;
+  const changes = await changeStatuses(s, sessions, req.action, summary, req.actor);
+  return { kind: "done", changes, sessions };
 }
 
 /**
@@ -366,7 +548,7 @@ export async function changeSessions(
  * their sessions reverted (the reconciler does it if even that fails); the changes already
  * planned stand, each a whole change of its own.
  */
-async function planDrafts(
+export async function planDrafts(
   s: ChangeServices,
   summary: string,
   actor: Actor,

@@ -14,6 +14,7 @@
 import type { ChangeServices } from "./changes.js";
 import { effectsOf, refreshMessage, routerInfo } from "./changes.js";
 import { clip, utc } from "./text.js";
+import { markConfigured } from "./email/tracking.js";
 import { ALERT_CHANNEL_FORMAT, ALERT_CHANNEL_PROBLEM } from "./config.js";
 import type { Database } from "./db.js";
 import type { BgpNeighbor, BgpNeighborState } from "./ports.js";
@@ -209,6 +210,8 @@ export async function pollRouter(s: ChangeServices, routerId: number): Promise<P
 
   report.alerts = await alertTransitions(s, router.name, transitions, now);
   if (cameUp.length) report.changesNoted = await noteEstablished(s, routerId, cameUp, byAddress, now);
+  // Their peering requests (core/email) become `configured`.
+  if (cameUp.length) await markConfigured(s.db, routerId, cameUp);
   report.durationMs = Date.now() - t0;
   s.log.debug("polled a router", { ...report });
   return report;

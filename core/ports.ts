@@ -80,6 +80,14 @@ export interface RouterDriver {
   /** Undo the last commit (or discard the candidate). */
   rollback(): Promise<void>;
   getBgpNeighbors(): Promise<BgpNeighbor[]>;
+  /**
+   * What the router says it runs, for `router test` (`show version`, `birdc show status`,
+   * ...): connects first when needed, within `connectTimeoutMs` when given. Optional: the file
+   * driver has nothing to ask. The text is the router's: callers clip it before showing it.
+   */
+  describe?(opts?: {
+    connectTimeoutMs?: number;
+  }): Promise<{ platform: string; version: string; model?: string }>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 // The platform-neutral answer of every command. bot/<platform>/render.ts turns it into
 // console text, Slack Block Kit or a Discord message; nothing here knows a platform.
 import type { CHANGE_ACTIONS } from "./changes/refs.js";
+import type { EMAIL_ACTIONS } from "./email/refs.js";
 
 export type ButtonStyle = "primary" | "danger" | "default";
 
@@ -25,7 +26,8 @@ export type CommandIntent = {
 }[keyof IntentCommands];
 
 /** The button actions core/ may name (core/changes/refs.ts owns their names). */
-export type IntentAction = (typeof CHANGE_ACTIONS)[keyof typeof CHANGE_ACTIONS];
+export type IntentAction =
+  (typeof CHANGE_ACTIONS)[keyof typeof CHANGE_ACTIONS] | (typeof EMAIL_ACTIONS)[keyof typeof EMAIL_ACTIONS];
 
 /** Run a registered button action on one object: `{ action: "change.approve", id: 42 }`. */
 export interface ActionIntent {
@@ -73,7 +75,7 @@ export interface Table {
 
 export interface CodeBlock {
   /** "diff" colours +/- lines where the platform can; "text" or a config language otherwise. */
-  language: "diff" | "text" | "junos" | "bird" | "json";
+  language: "diff" | "text" | "junos" | "bird" | "json" | "yaml";
   content: string;
   /** Attachment name when the block is too large to show inline. */
   filename?: string;

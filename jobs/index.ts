@@ -1,6 +1,7 @@
 // Every queue's worker function, registered on whichever queue implementation is running.
 import type { Services } from "../core/services.js";
 import { registerDeployWorker } from "./deploy.js";
+import { registerEmailWorker } from "./email.js";
 import { registerPeeringdbWorker } from "./peeringdb.js";
 import { registerPollWorker } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
@@ -9,4 +10,5 @@ export function registerAllWorkers(queue: RunnableQueue, services: Services): vo
   registerDeployWorker(queue, services);
   registerPeeringdbWorker(queue, services);
   registerPollWorker(queue, services);
+  registerEmailWorker(queue, services);
 }

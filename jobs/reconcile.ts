@@ -5,6 +5,7 @@
 // `also` runs on each tick too: the schedules that live in Redis are declared again there, so
 // that a Redis restarted without persistence gets them back.
 import { errorLine, reconcileChanges, type ChangeServices } from "../core/changes.js";
+import { reconcileEmails } from "../core/email/recovery.js";
 
 export function startReconciler(
   services: ChangeServices,
@@ -18,6 +19,7 @@ export function startReconciler(
         const r = await reconcileChanges(services);
         if (r.requeued.length || r.failed.length || r.draftsEnded.length)
           services.log.info("reconciled changes", { ...r });
+        await reconcileEmails(services); // e-mails left queued or sending by a dead worker
         await opts.also?.();
       } catch (err) {
         services.log.warn("the reconciler could not run; it tries again on its next tick", {

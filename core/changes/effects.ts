@@ -2,6 +2,8 @@
 // reject, expiry or failure, always in the same transaction as the change's own status.
 import { z } from "zod";
 import type { Database, Prisma } from "../db.js";
+import { processAuthor, recordChanges, type HistoryEntry } from "../history.js";
+import { repr } from "../objects/repr.js";
 import { SESSION_STATUSES } from "../sessions.js";
 import type { ChangeServices, ChangeStatus, Effect } from "./model.js";
 
@@ -26,8 +28,17 @@ export function effectsOf(c: { id: number; effects: unknown }): Effect[] {
 
 export type Tx = Prisma.TransactionClient;
 
-/** Applies a change's session effects in bulk inside `tx`: one statement per target status and kind. */
-export async function applyEffects(tx: Tx, effects: Effect[], which: "onDeploy" | "onRevert"): Promise<void> {
+/**
+ * Applies a change's session effects in bulk inside `tx`: one statement per target status and
+ * kind, and one history row per session whose status changed or that was removed (via "deploy",
+ * by the change: `change #12 deployed`, `change #12 rejected`).
+ */
+export async function applyEffects(
+  tx: Tx,
+  effects: Effect[],
+  which: "onDeploy" | "onRevert",
+  change?: { id: number; to: ChangeStatus },
+): Promise<void> {
   const groups = new Map<string, { kind: Effect["kind"]; to: Effect["onDeploy"]; ids: number[] }>();
   for (const e of effects) {
     const to = e[which];
@@ -36,6 +47,7 @@ export async function applyEffects(tx: Tx, effects: Effect[], which: "onDeploy" 
     g.ids.push(e.id);
     groups.set(key, g);
   }
+  if (change && effects.length) await recordEffects(tx, effects, which, change);
   for (const { kind, to, ids } of groups.values()) {
     const where = { id: { in: ids } };
     if (kind === "ixp") {
@@ -44,6 +56,57 @@ export async function applyEffects(tx: Tx, effects: Effect[], which: "onDeploy" 
     } else if (to === "delete") await tx.directSession.deleteMany({ where });
     else await tx.directSession.updateMany({ where, data: { status: to } });
   }
+}
+
+/** The history rows of the effects about to be applied: each session as it is, and what it becomes. */
+async function recordEffects(
+  tx: Tx,
+  effects: Effect[],
+  which: "onDeploy" | "onRevert",
+  change: { id: number; to: ChangeStatus },
+): Promise<void> {
+  const target = new Map(effects.map((e) => [`${e.kind}:${e.id}`, e[which]]));
+  const byKind = (k: Effect["kind"]) => effects.filter((e) => e.kind === k).map((e) => e.id);
+  const [ixp, direct] = await Promise.all([
+    tx.ixpSession.findMany({
+      where: { id: { in: byKind("ixp") } },
+      include: { connection: { select: { ixp: { select: { name: true } } } } },
+    }),
+    tx.directSession.findMany({
+      where: { id: { in: byKind("direct") } },
+      include: { router: { select: { name: true } } },
+    }),
+  ]);
+  const entries: HistoryEntry[] = [];
+  const add = (
+    type: "ixp-session" | "direct-session",
+    key: string,
+    name: string,
+    row: { id: number; status: string } & Record<string, unknown>,
+  ) => {
+    const to = target.get(key);
+    if (to === undefined) return;
+    if (to === "delete") entries.push({ type, id: row.id, repr: name, action: "delete", before: row });
+    else if (to !== row.status)
+      entries.push({
+        type,
+        id: row.id,
+        repr: name,
+        action: "update",
+        before: { status: row.status },
+        after: { status: to },
+      });
+  };
+  for (const { connection, ...row } of ixp)
+    add("ixp-session", `ixp:${row.id}`, repr.ixpSession(connection.ixp.name, row.ipAddress), row);
+  for (const { router, ...row } of direct)
+    add("direct-session", `direct:${row.id}`, repr.directSession(router?.name, row.ipAddress), row);
+  const verb = change.to.replace(/_/g, " ");
+  await recordChanges(
+    tx,
+    processAuthor(`change:${change.id}`, "deploy", `change #${change.id} ${verb}`),
+    entries,
+  );
 }
 
 /**
@@ -65,7 +128,7 @@ export async function endChange(
       data: { ...data, status: to },
     });
     if (n.count === 0) return false;
-    if (effects !== "keep") await applyEffects(tx, effectsOf(c), effects);
+    if (effects !== "keep") await applyEffects(tx, effectsOf(c), effects, { id: c.id, to });
     return true;
   });
 }

@@ -16,6 +16,7 @@ import {
   type ChangeServices,
 } from "./model.js";
 import { changeActionId, changeObject, changeTitle } from "./refs.js";
+import { tellButtons } from "../email/refs.js";
 
 export async function recordChangeMessage(db: Database, id: number, ref: MessageRef): Promise<void> {
   await db.prisma.changeRequest.update({
@@ -85,7 +86,7 @@ export function changeReply(c: ChangeRow, _config: Pick<Config, "PEERBOT_CHANGE_
             },
             { label: "Reject", actionId: changeActionId("reject", c.id), style: "danger" },
           ]
-        : undefined,
+        : tellButtons(c), // Tell AS<n>, once a peer change is deployed (core/email)
     track: changeObject(c.id),
   };
 }

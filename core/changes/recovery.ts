@@ -88,16 +88,19 @@ export async function reconcileChanges(s: ChangeServices): Promise<ReconcileRepo
   // A session-level advisory lock belongs to one connection: take it and release it on the
   // same client, never through the pool (an unlock on another connection frees nothing, and
   // the lock would stay held by whichever pooled connection took it).
-  const lock = await s.db.pool.connect();
-  let held = false;
-  try {
-    held = Boolean(
-      (await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(7262) as ok")).rows[0]?.ok,
-    );
-  } finally {
-    if (!held) lock.release();
+  // The embedded database is one process's and has one connection, which the work below needs.
+  const lock = s.db.embedded ? undefined : await s.db.pool.connect();
+  if (lock) {
+    let held = false;
+    try {
+      held = Boolean(
+        (await lock.query<{ ok: boolean }>("select pg_try_advisory_lock(7262) as ok")).rows[0]?.ok,
+      );
+    } finally {
+      if (!held) lock.release();
+    }
+    if (!held) return report;
   }
-  if (!held) return report;
   try {
     const now = s.clock.now().getTime();
     // The two look-ups run on pg directly: a process that starts with nothing to reconcile

@@ -4,6 +4,8 @@
 // in one transaction and skips whatever exists by then (applying twice creates nothing).
 import type { Database } from "../db.js";
 import { UserError } from "../errors.js";
+import { processAuthor, recordChanges, type HistoryAuthor, type HistoryEntry } from "../history.js";
+import { repr } from "../objects/repr.js";
 
 export interface ProposedConnection {
   netixlanId: number;
@@ -158,17 +160,20 @@ export async function proposeImport(db: Database, ourAsns?: readonly number[]): 
 
 /**
  * Creates the proposal's missing IXPs and connections in one transaction (only the exchanges
- * in `onlyIxlans`, when given). What exists by then is left alone.
+ * in `onlyIxlans`, when given), each with its row in the change history (via "import"; by
+ * `author`, the admin who confirmed, when given). What exists by then is left alone.
  */
 export async function applyImport(
   db: Database,
   proposal: ImportProposal,
-  opts: { onlyIxlans?: readonly number[] } = {},
+  opts: { onlyIxlans?: readonly number[]; author?: HistoryAuthor } = {},
 ): Promise<ImportResult> {
   const wanted = opts.onlyIxlans ? new Set(opts.onlyIxlans) : null;
+  const author = opts.author ?? processAuthor("import", "import", "PeeringDB import");
   return db.prisma.$transaction(
     async (tx) => {
       const result: ImportResult = { createdIxps: [], createdConnections: 0, skippedConnections: 0 };
+      const history: HistoryEntry[] = [];
       const localAs = new Map<number, number>();
       for (const ixp of proposal.ixps) {
         if (wanted && !wanted.has(ixp.ixlanId)) continue;
@@ -215,6 +220,13 @@ export async function applyImport(
           });
           ixpId = created.id;
           result.createdIxps.push({ id: created.id, name: created.name, slug: created.slug });
+          history.push({
+            type: "ixp",
+            id: created.id,
+            repr: repr.ixp(created),
+            action: "create",
+            after: created,
+          });
         }
         const existing = await tx.connection.findMany({
           where: { ixpId },
@@ -238,7 +250,7 @@ export async function applyImport(
             continue;
           }
           n++;
-          await tx.connection.create({
+          const conn = await tx.connection.create({
             data: {
               name: n > 1 ? `${ixp.name} #${n}` : ixp.name,
               ixpId,
@@ -249,6 +261,13 @@ export async function applyImport(
               peeringdbNetixlanId: c.netixlanId,
             },
           });
+          history.push({
+            type: "connection",
+            id: conn.id,
+            repr: repr.connection(conn, ixp.name),
+            action: "create",
+            after: conn,
+          });
           existing.push({
             peeringdbNetixlanId: c.netixlanId,
             ipv4Address: c.ipv4Address,
@@ -257,6 +276,7 @@ export async function applyImport(
           result.createdConnections++;
         }
       }
+      await recordChanges(tx, author, history);
       return result;
     },
     { timeout: 60_000 },

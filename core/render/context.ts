@@ -19,7 +19,13 @@ import { dialectFor, RenderError, safeText, type Dialect } from "./escape.js";
 import { loadRenderRows, type RenderRows, type RouterRow } from "./load.js";
 import { buildIxps, Peers } from "./network.js";
 import { PolicyLevels } from "./policy.js";
-import { directAttachment, ixpAttachment, SessionBuilder, type Attachment } from "./sessions.js";
+import {
+  directAttachment,
+  ixpAttachment,
+  SessionBuilder,
+  type Attachment,
+  type PasswordEnv,
+} from "./sessions.js";
 import { asn, bySlug, objectStatus } from "./values.js";
 
 // What other files import from here, from before the context had rooms of its own.
@@ -29,6 +35,8 @@ export { loadRenderRows, type RenderRows } from "./load.js";
 export interface LoadOptions {
   /** Decrypts session passwords; without it a session with a password is refused. */
   secretBox?: SecretBox | null;
+  /** Where a direct session's `passwordEnv` is read (process.env by default). */
+  env?: PasswordEnv;
   /** Overrides the dialect derived from the router's platform and template. */
   dialect?: Dialect;
   /** Overrides the router's template name (for the dialect derivation). */
@@ -61,7 +69,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   const levels = new PolicyLevels(rows, dialect, chains);
   const { ixps, ports } = buildIxps(rows.connections, levels, dialect);
   const peers = new Peers(rows.ases, dialect);
-  const builder = new SessionBuilder(dialect, localAsn, levels, peers, opts.secretBox);
+  const builder = new SessionBuilder(dialect, localAsn, levels, peers, opts.secretBox, opts.env);
   const atPort = new Map<number, Attachment>();
   for (const [id, port] of ports) atPort.set(id, ixpAttachment(port.conn, port.ixp));
   for (const s of rows.ixpSessions) {

@@ -157,7 +157,8 @@ select s.id, s."connectionId" as cid, host(s."ipAddress") as ip, ${flags("s", 's
   from "IxpSession" s join "Connection" c on c.id = s."connectionId"
  where c."routerId" = ${id} and s.status in (${STATUSES});
 select d.id, host(d."ipAddress") as ip, host(d."localIpAddress") as lip, d."localAsn"::text as lasn,
-       d.relationship::text as rel, ${flags("d", "false")} as f, d."passwordEnc" as pw, d."multihopTtl" as ttl,
+       d.relationship::text as rel, ${flags("d", "false")} as f, d."passwordEnc" as pw,
+       nullif(d."passwordEnv", '') as pwenv, d."multihopTtl" as ttl,
        nullif(d.comments, '') as comments, d."autonomousSystemId" as "asId",
        g.id as "gId", g.name as "gName", g.slug as "gSlug", g.status::text as "gStatus", g.comments as "gComments"
   from "DirectSession" d left join "BgpGroup" g on g.id = d."bgpGroupId"
@@ -232,6 +233,8 @@ export interface IxsRow extends SessionRow {
 }
 /** A direct session, with its BGP group (all g* columns NULL when it has none). */
 export interface DsRow extends SessionRow {
+  /** The environment variable holding its TCP-MD5 password (NULL when none); wins over `pw`. */
+  pwenv: string | null;
   lip: string | null;
   lasn: string | null;
   rel: string;

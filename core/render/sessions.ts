@@ -72,6 +72,8 @@ export interface Attachment {
   /** BIRD protocol name up to the AS: `pb_<slug>`; then `_as<asn>_<idTag><id>`. */
   symbolPrefix: string;
   idTag: "i" | "d";
+  /** A direct session's environment variable holding its password (wins over its stored one). */
+  passwordEnv: string | null;
 }
 
 /** Where the sessions of one connection hang: the connection and its IXP. */
@@ -95,6 +97,7 @@ export function ixpAttachment(conn: ConnectionContext, ixp: IxpContext): Attachm
     title: ixp.name,
     symbolPrefix: birdSymbol("pb", shortIdent(ixp.slug, 20)),
     idTag: "i",
+    passwordEnv: null,
   };
 }
 
@@ -134,6 +137,7 @@ export function directAttachment(d: DsRow, dialect: Dialect, routerAsn: number):
     // the prefix and the rest joined give what one birdSymbol call on all four parts would.
     symbolPrefix: birdSymbol("pb", shortIdent(slug, 20)),
     idTag: "d",
+    passwordEnv: d.pwenv,
   };
 }
 
@@ -151,6 +155,22 @@ function decryptPassword(stored: string, box: SecretBox | null | undefined, wher
     );
   }
   return checkPassword(plain, `the session ${where}`);
+}
+
+/** Where passwords named by an environment variable are read (process.env unless told). */
+export type PasswordEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * A direct session's password from the environment variable it names. A missing or empty
+ * variable is refused naming the variable; the value itself is never put in a message.
+ */
+function envPassword(name: string, env: PasswordEnv, where: string): string {
+  const value = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(name) ? env[name] : undefined;
+  if (value === undefined || value === "")
+    throw new RenderError(
+      `the BGP password of the session ${where} comes from the environment variable ${safeText(name, "generic", 100)}, which is not set`,
+    );
+  return checkPassword(value, `the session ${where} (from ${name})`);
 }
 
 const bySortKey = (a: [GroupContext, string], b: [GroupContext, string]) =>
@@ -175,6 +195,7 @@ export class SessionBuilder {
     private readonly levels: PolicyLevels,
     private readonly peers: Peers,
     private readonly secretBox: SecretBox | null | undefined,
+    private readonly env: PasswordEnv = process.env,
   ) {}
 
   /** One session row hanging on `at`. */
@@ -241,7 +262,10 @@ export class SessionBuilder {
       connection: at.connection,
       bgpGroup: at.bgpGroup,
     };
-    if (row.pw) session.password = decryptPassword(row.pw, this.secretBox, where(peer, at.at, ip.address));
+    if (at.passwordEnv)
+      session.password = envPassword(at.passwordEnv, this.env, where(peer, at.at, ip.address));
+    else if (row.pw)
+      session.password = decryptPassword(row.pw, this.secretBox, where(peer, at.at, ip.address));
     this.unsorted.push(session);
     this.ipKeys.push(ip.sortKey);
   }

@@ -32,7 +32,7 @@ export function outboxMailer(dir: string, dkim: DkimSettings | undefined, log: L
     newline: "windows",
     dkim: dkim ? { ...dkim } : undefined,
   });
-  log.info("mail: no PEERBOT_SMTP_URL; e-mails are written as .eml files", { outbox: dir });
+  log.debug("mail: no PEERBOT_SMTP_URL; e-mails are written as .eml files", { outbox: dir });
   return {
     kind: "outbox",
     describe: `${dir}/`,

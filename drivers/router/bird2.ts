@@ -47,6 +47,8 @@ import { parseRouterAsn, toBgpState } from "./base/router-text.js";
 import { DriverError, REDACTED } from "../ssh/errors.js";
 import { MiB } from "../ssh/connection.js";
 import { firstLines, isTrue, parseConfigPath, shq, UnixDaemonDriver } from "./base/unix-host.js";
+import type { RouterDescription } from "./base/serial-driver.js";
+import { parseBirdStatus } from "./base/versions.js";
 
 export interface Bird2DriverOptions {
   pool: SshPool;
@@ -351,6 +353,10 @@ export class Bird2Driver extends UnixDaemonDriver {
     }
     this.state = "idle";
     this.candidate = null;
+  }
+
+  protected async identify(): Promise<RouterDescription> {
+    return parseBirdStatus((await this.birdc("show status")).stdout);
   }
 
   protected async doGetBgpNeighbors(): Promise<BgpNeighbor[]> {

@@ -24,6 +24,8 @@
 import { randomBytes } from "node:crypto";
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
 import { CliDriverBase, type CliDriverOptions } from "./base/cli-driver.js";
+import type { RouterDescription } from "./base/serial-driver.js";
+import { parseEosVersion } from "./base/versions.js";
 import { ownedIosSections, splitIosSections, unownedIosHeaders } from "./base/ios-config.js";
 import { parseRouterAsn, toBgpState } from "./base/router-text.js";
 import { escapeRegExp, type PromptSpec } from "../ssh/shell.js";
@@ -245,6 +247,10 @@ export class EosDriver extends CliDriverBase {
       );
     }
     this.state = "idle";
+  }
+
+  protected async identify(): Promise<RouterDescription> {
+    return parseEosVersion(await this.run("show version | json"));
   }
 
   protected async doGetBgpNeighbors(): Promise<BgpNeighbor[]> {

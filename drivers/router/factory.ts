@@ -3,6 +3,7 @@
 import path from "node:path";
 import type { SecretBox } from "../../core/crypto.js";
 import { DriverError, type DriverFactory, type RouterDriver, type RouterInfo } from "../../core/ports.js";
+import { CredentialsError } from "../ssh/errors.js";
 import { SshPool } from "../ssh/pool.js";
 import { targetFromRouter } from "../ssh/target.js";
 import { Bird2Driver, bird2OptionsFromConfigPath } from "./bird2.js";
@@ -27,25 +28,35 @@ export interface SshContext {
   target: ReturnType<typeof targetFromRouter>;
 }
 
-/** The router's SSH credentials, decrypted: its stored password or key, or an environment variable. */
+/**
+ * The router's SSH credentials, decrypted: its stored password or key, or an environment
+ * variable. A credential that cannot be had is a CredentialsError naming the router and what
+ * is missing, never a value.
+ */
 export function credentialsOf(
   router: RouterInfo,
   secrets?: SecretBox,
 ): { password?: string; privateKey?: string } {
-  const need = (what: string) => {
+  const open = (what: string, stored: string) => {
     if (!secrets)
-      throw new DriverError(`${router.name} has an encrypted ${what} but PEERBOT_SECRET_KEY is not set`);
-    return secrets;
+      throw new CredentialsError(`${router.name} has an encrypted ${what} but PEERBOT_SECRET_KEY is not set`);
+    try {
+      return secrets.decrypt(stored);
+    } catch {
+      throw new CredentialsError(
+        `${router.name}'s stored ${what} cannot be decrypted with PEERBOT_SECRET_KEY (was the key changed?)`,
+      );
+    }
   };
   const out: { password?: string; privateKey?: string } = {};
-  if (router.passwordEnc) out.password = need("password").decrypt(router.passwordEnc);
+  if (router.passwordEnc) out.password = open("password", router.passwordEnc);
   else if (router.credentialEnv) {
     const v = process.env[router.credentialEnv];
     if (v === undefined)
-      throw new DriverError(`${router.name}'s password variable ${router.credentialEnv} is not set`);
+      throw new CredentialsError(`${router.name}'s password variable ${router.credentialEnv} is not set`);
     out.password = v;
   }
-  if (router.privateKeyEnc) out.privateKey = need("private key").decrypt(router.privateKeyEnc);
+  if (router.privateKeyEnc) out.privateKey = open("private key", router.privateKeyEnc);
   return out;
 }
 

@@ -57,6 +57,8 @@ import { parseRouterAsn, toBgpState } from "./base/router-text.js";
 import { DriverError } from "../ssh/errors.js";
 import type { SshPool } from "../ssh/pool.js";
 import { firstLines, isTrue, parseConfigPath, shq, UnixDaemonDriver } from "./base/unix-host.js";
+import type { RouterDescription } from "./base/serial-driver.js";
+import { parseFrrVersion } from "./base/versions.js";
 
 export interface FrrDriverOptions {
   pool: SshPool;
@@ -502,6 +504,10 @@ export class FrrDriver extends UnixDaemonDriver {
       this.candidate = null;
       this.commitId = null;
     }
+  }
+
+  protected async identify(): Promise<RouterDescription> {
+    return parseFrrVersion(await this.vtysh("show version"));
   }
 
   protected async doGetBgpNeighbors(): Promise<BgpNeighbor[]> {

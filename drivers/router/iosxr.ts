@@ -24,6 +24,8 @@
 // section it no longer has (say the last pb- policy) is removed.
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
 import { CliDriverBase, type CliDriverOptions } from "./base/cli-driver.js";
+import type { RouterDescription } from "./base/serial-driver.js";
+import { parseIosXrVersion } from "./base/versions.js";
 import { ownedIosSections, splitIosSections, unownedIosHeaders } from "./base/ios-config.js";
 import { parseRouterAsn, parseDuration, toBgpState } from "./base/router-text.js";
 import type { DriverError } from "../ssh/errors.js";
@@ -235,6 +237,13 @@ export class IosXrDriver extends CliDriverBase {
       throw this.error(`'rollback configuration last 1' failed on ${this.label}: ${out.trim()}`);
     }
     this.state = "idle";
+  }
+
+  protected async identify(): Promise<RouterDescription> {
+    const out = await this.exec("show version");
+    if (LINE_ERROR.test(out))
+      throw this.failure(`'show version' failed on ${this.label}`, lineErrors(out), out);
+    return parseIosXrVersion(out);
   }
 
   protected async doGetBgpNeighbors(): Promise<BgpNeighbor[]> {

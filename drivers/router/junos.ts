@@ -31,6 +31,8 @@
 // is the diff committed: nobody else can commit in between.
 import type { BgpNeighbor, CommitResult } from "../../core/ports.js";
 import { CliDriverBase, type CliDriverOptions } from "./base/cli-driver.js";
+import type { RouterDescription } from "./base/serial-driver.js";
+import { parseJunosVersion } from "./base/versions.js";
 import { globRegExp, parseRouterAsn, toBgpState } from "./base/router-text.js";
 import { DriverError } from "../ssh/errors.js";
 import { escapeRegExp, type PromptSpec } from "../ssh/shell.js";
@@ -502,6 +504,10 @@ export class JunosDriver extends CliDriverBase {
     }
     this.state = "idle";
     await this.exitConfigMode();
+  }
+
+  protected async identify(): Promise<RouterDescription> {
+    return parseJunosVersion(await this.op("show version"));
   }
 
   protected async doGetBgpNeighbors(): Promise<BgpNeighbor[]> {

@@ -42,11 +42,14 @@ export class CliRouterSession {
     return !!this.current && !this.current.closed;
   }
 
-  /** The open shell, opening one (and the connection) when needed. */
-  shell(): Promise<CliShell> {
+  /**
+   * The open shell, opening one (and the connection) when needed. `connect` overrides the
+   * timeouts of a connection made now (`router test` connects with a short timeout).
+   */
+  shell(connect?: Partial<SshTimeouts>): Promise<CliShell> {
     if (this.current && !this.current.closed) return Promise.resolve(this.current);
     if (!this.opening) {
-      this.opening = this.open().finally(() => {
+      this.opening = this.open(connect).finally(() => {
         this.opening = undefined;
       });
     }
@@ -88,7 +91,7 @@ export class CliRouterSession {
     lease?.release(false);
   }
 
-  private async open(): Promise<CliShell> {
+  private async open(connect?: Partial<SshTimeouts>): Promise<CliShell> {
     // A shell that died (timeout, size limit, router hung up) may have left the connection
     // in doubt: give it back as broken when the connection itself is gone.
     if (this.current) {
@@ -101,7 +104,8 @@ export class CliRouterSession {
     }
     let lastErr: unknown;
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (!this.lease) this.lease = await this.opts.pool.acquire(this.opts.target, this.opts.timeouts);
+      if (!this.lease)
+        this.lease = await this.opts.pool.acquire(this.opts.target, { ...this.opts.timeouts, ...connect });
       try {
         const sh = await CliShell.open(this.lease.connection, this.opts.prompt, {
           timeoutMs: this.timeouts.commandTimeoutMs,

@@ -10,7 +10,14 @@
 //   read (exec output, SFTP downloads; the CLI shell applies the same limit).
 import ssh2 from "ssh2";
 import type { ClientChannel, ConnectConfig, PseudoTtyOptions, SFTPWrapper } from "ssh2";
-import { AuthenticationError, DriverError, HostKeyError, OutputLimitError, Redactor } from "./errors.js";
+import {
+  AuthenticationError,
+  ConnectError,
+  DriverError,
+  HostKeyError,
+  OutputLimitError,
+  Redactor,
+} from "./errors.js";
 import { fingerprintsEqual, keyTypeOfBlob, normalizeFingerprint, sshFingerprint } from "./fingerprint.js";
 
 const { Client } = ssh2;
@@ -135,19 +142,31 @@ function connectError(
     );
   }
   if (err.level === "client-timeout") {
-    return new DriverError(`timed out connecting to ${where} (SSH handshake did not complete)`, true);
+    return new ConnectError(
+      `timed out connecting to ${where} (SSH handshake did not complete)`,
+      "timeout",
+      true,
+    );
   }
   const code = err.code ?? "";
-  if (code === "ECONNREFUSED") return new DriverError(`connection to ${where} was refused`, true);
+  if (code === "ECONNREFUSED") return new ConnectError(`connection to ${where} was refused`, "refused", true);
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH")
-    return new DriverError(`${where} is unreachable (${code})`, true);
-  if (code === "ETIMEDOUT") return new DriverError(`timed out connecting to ${where}`, true);
+    return new ConnectError(`${where} is unreachable (${code})`, "unreachable", true);
+  if (code === "ETIMEDOUT") return new ConnectError(`timed out connecting to ${where}`, "timeout", true);
   if (code === "ENOTFOUND" || code === "EAI_AGAIN")
-    return new DriverError(`cannot resolve the router's hostname for ${where}`, code === "EAI_AGAIN");
+    return new ConnectError(`cannot resolve the router's hostname for ${where}`, "dns", code === "EAI_AGAIN");
   if (/privateKey|private key|passphrase/i.test(err.message)) {
-    return new DriverError(
+    return new ConnectError(
       `the private key for ${where} could not be used: ${redactor.redact(err.message)}`,
+      "key",
       false,
+    );
+  }
+  if (code === "ECONNRESET" || /closed during the handshake/.test(err.message)) {
+    return new ConnectError(
+      `${where} closed the connection before SSH was ready: ${redactor.redact(err.message)}`,
+      "closed",
+      true,
     );
   }
   return new DriverError(`SSH connection to ${where} failed: ${redactor.redact(err.message)}`, true);
@@ -222,7 +241,12 @@ export class SshConnection {
       };
       if (methods.length === 0) {
         settled = true;
-        reject(new AuthenticationError(`no SSH credentials are configured for ${targetLabel(target)}`));
+        reject(
+          new AuthenticationError(
+            `no SSH credentials are configured for ${targetLabel(target)}`,
+            "credentials",
+          ),
+        );
         return;
       }
       client.on("keyboard-interactive", (_name, _instructions, _lang, prompts, finish) => {

@@ -5,8 +5,26 @@
 // private key, passphrase, BGP passwords) and the secret-bearing statements of the router
 // configuration languages (Junos authentication-key, IOS-XR/EOS neighbor passwords, ...).
 import { DriverError } from "../../core/ports.js";
+import type { ConnectFailure } from "../../core/router-probe.js";
 
 export { DriverError };
+export type { ConnectFailure };
+
+/**
+ * A connection that failed before it was ready, marked with why (core/router-probe.ts reads
+ * `kind` to tell the admin in one sentence): the name did not resolve, the port refused, the
+ * handshake timed out, ...
+ */
+export class ConnectError extends DriverError {
+  constructor(
+    message: string,
+    readonly kind: ConnectFailure,
+    transient: boolean,
+  ) {
+    super(message, transient);
+    this.name = "ConnectError";
+  }
+}
 
 /** The host key the router presented is not the pinned one (or none is pinned yet). */
 export class HostKeyError extends DriverError {
@@ -24,6 +42,16 @@ export class HostKeyError extends DriverError {
     super(message, false);
     this.name = "HostKeyError";
   }
+  readonly kind: ConnectFailure = "host-key";
+}
+
+/** The router's SSH credentials cannot be had: a variable unset, a secret that cannot be decrypted. */
+export class CredentialsError extends DriverError {
+  readonly kind: ConnectFailure = "credentials";
+  constructor(message: string) {
+    super(message, false);
+    this.name = "CredentialsError";
+  }
 }
 
 /** The router's answer was larger than the configured limit; nothing was parsed. */
@@ -39,7 +67,11 @@ export class OutputLimitError extends DriverError {
 
 /** The SSH server refused every authentication method we had. */
 export class AuthenticationError extends DriverError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** "auth": the router refused them; "credentials": there were none to offer. */
+    readonly kind: ConnectFailure = "auth",
+  ) {
     super(message, false);
     this.name = "AuthenticationError";
   }

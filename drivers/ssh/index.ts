@@ -3,12 +3,15 @@
 // connection pool. The router-driver bases built on it live in drivers/router/base/.
 export {
   AuthenticationError,
+  ConnectError,
+  CredentialsError,
   DriverError,
   HostKeyError,
   OutputLimitError,
   REDACTED,
   Redactor,
   redactConfigSecrets,
+  type ConnectFailure,
 } from "./errors.js";
 export { fingerprintsEqual, keyTypeOfBlob, normalizeFingerprint, sshFingerprint } from "./fingerprint.js";
 export {

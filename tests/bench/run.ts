@@ -16,8 +16,13 @@ const SUITES: Suite[] = [
   { name: "changes", load: async () => (await import("./changes.bench.js")).benchChanges },
   { name: "parse", load: async () => (await import("./parse.bench.js")).benchParse },
   { name: "routers", load: async () => (await import("./routers.bench.js")).benchRouters },
+  { name: "inventory", load: async () => (await import("./inventory.bench.js")).benchInventory },
   { name: "mail", load: async () => (await import("./mail.bench.js")).benchMail },
   { name: "email", load: async () => (await import("./email.bench.js")).benchEmail },
+  {
+    name: "import-sessions",
+    load: async () => (await import("./import-sessions.bench.js")).benchImportSessions,
+  },
 ];
 
 function verdict(r: BenchResult): string {

@@ -295,6 +295,25 @@ class EosCli implements CliSession {
     if (cmd === "terminal length 0") return "Pagination disabled.";
     let m = /^terminal width (\d+)$/.exec(cmd);
     if (m) return `Width set to ${m[1]} columns.`;
+    if (cmd === "show version | json") {
+      return JSON.stringify(
+        {
+          modelName: "DCS-7280SR-48C6",
+          hardwareRevision: "11.00",
+          serialNumber: "JPE00000000",
+          systemMacAddress: "00:1c:73:00:00:01",
+          version: "4.28.3M",
+          architecture: "x86_64",
+          internalVersion: "4.28.3M-28837868.4283M",
+          uptime: 1234567.8,
+        },
+        null,
+        2,
+      );
+    }
+    if (cmd === "show version") {
+      return "Arista DCS-7280SR-48C6\nHardware version: 11.00\nSerial number: JPE00000000\n\nSoftware image version: 4.28.3M\nArchitecture: x86_64";
+    }
     m = /^show (ip|ipv6) bgp summary \| json$/.exec(cmd);
     if (m) {
       const fam = m[1] === "ip" ? "ipv4" : "ipv6";

@@ -415,6 +415,21 @@ class XrCli implements CliSession {
     }
     let m = /^show running-config ?(.*)$/.exec(cmd);
     if (m) return this.showRunning(m[1]!);
+    if (cmd === "show version") {
+      return [
+        timestamp(),
+        "Cisco IOS XR Software, Version 7.5.2 LNT",
+        "Copyright (c) 2013-2022 by Cisco Systems, Inc.",
+        "",
+        "Build Information:",
+        " Built By     : ingunawa",
+        " Built On     : Tue Jun  7 11:24:08 PDT 2022",
+        " Version      : 7.5.2",
+        "",
+        `cisco NCS-5500 () processor`,
+        "System uptime is 4 weeks 1 day 2 hours 3 minutes",
+      ].join("\n");
+    }
     if (cmd === "show bgp neighbors" || cmd === "show bgp neighbor") {
       return this.r.neighborOutput ?? renderIosXrNeighbors(this.r.neighbors);
     }

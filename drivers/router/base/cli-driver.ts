@@ -6,7 +6,7 @@ import type { SshTarget, SshTimeouts } from "../../ssh/connection.js";
 import { DriverError } from "../../ssh/errors.js";
 import type { SshPool } from "../../ssh/pool.js";
 import { oneLineReasons } from "./router-text.js";
-import { SerialDriver, type DeployState } from "./serial-driver.js";
+import { SerialDriver, type DeployState, type RouterDescription } from "./serial-driver.js";
 import type { PromptSpec } from "../../ssh/shell.js";
 
 export interface CliDriverOptions {
@@ -52,6 +52,15 @@ export abstract class CliDriverBase extends SerialDriver {
   protected get label(): string {
     return this.session.label;
   }
+
+  /** Opens the CLI (the connection within `connectTimeoutMs`), then asks the platform's version command. */
+  protected async doDescribe(opts: { connectTimeoutMs?: number }): Promise<RouterDescription> {
+    await this.session.shell(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : undefined);
+    return this.identify();
+  }
+
+  /** The platform's `show version`, parsed. */
+  protected abstract identify(): Promise<RouterDescription>;
 
   /**
    * Confirming twice is harmless; after the router undid the commit by itself (or our clock

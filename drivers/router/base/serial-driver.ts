@@ -13,6 +13,9 @@ import { DriverError } from "../../ssh/errors.js";
  */
 export type DeployState = "idle" | "editing" | "pending" | "confirmed" | "reverted";
 
+/** What a router says it runs (RouterDriver.describe). */
+export type RouterDescription = Awaited<ReturnType<NonNullable<RouterDriver["describe"]>>>;
+
 export abstract class SerialDriver implements RouterDriver {
   protected state: DeployState = "idle";
   /** Milliseconds since the epoch; tests replace it. */
@@ -54,6 +57,10 @@ export abstract class SerialDriver implements RouterDriver {
   getBgpNeighbors(): Promise<BgpNeighbor[]> {
     return this.serial(() => this.doGetBgpNeighbors());
   }
+  /** The platform and version the router names (`router test`); connects first when needed. */
+  describe(opts: { connectTimeoutMs?: number } = {}): Promise<RouterDescription> {
+    return this.serial(() => this.doDescribe(opts));
+  }
   close(): Promise<void> {
     return this.serial(() => this.doClose());
   }
@@ -65,6 +72,7 @@ export abstract class SerialDriver implements RouterDriver {
   protected abstract doConfirm(): Promise<void>;
   protected abstract doRollback(): Promise<void>;
   protected abstract doGetBgpNeighbors(): Promise<BgpNeighbor[]>;
+  protected abstract doDescribe(opts: { connectTimeoutMs?: number }): Promise<RouterDescription>;
   protected abstract doClose(): Promise<void>;
 
   /** Runs fn after every operation queued before it, whether they succeeded or not. */

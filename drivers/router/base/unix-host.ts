@@ -13,7 +13,7 @@ import { resolveTimeouts, targetLabel } from "../../ssh/connection.js";
 import { DriverError, Redactor } from "../../ssh/errors.js";
 import type { SshLease, SshPool } from "../../ssh/pool.js";
 import { diffConfigs } from "../../../core/diff.js";
-import { SerialDriver } from "./serial-driver.js";
+import { SerialDriver, type RouterDescription } from "./serial-driver.js";
 
 /** Quotes a word for the POSIX shell: 'it'\''s'. */
 export function shq(word: string): string {
@@ -143,6 +143,14 @@ export class UnixHost {
     await this.withConnection((c) => c.writeFile(path, text, { atomic: true, mode }));
   }
 
+  /**
+   * Connects now (when not connected yet), with `timeouts` overriding the host's own for this
+   * connection (`router test` connects with a short timeout).
+   */
+  async connect(timeouts?: Partial<SshTimeouts>): Promise<void> {
+    await this.connection(timeouts);
+  }
+
   /** Gives the connection back to the pool (it stays open for other users of the router). */
   async close(): Promise<void> {
     const lease = this.lease ?? (await this.leasing?.catch(() => undefined));
@@ -151,13 +159,14 @@ export class UnixHost {
     lease?.release(false);
   }
 
-  private async connection(): Promise<SshLease> {
+  private async connection(connect?: Partial<SshTimeouts>): Promise<SshLease> {
     if (this.lease && !this.lease.connection.closed) return this.lease;
     if (this.lease) {
       this.lease.release(true);
       this.lease = undefined;
     }
-    this.leasing ??= this.opts.pool.acquire(this.opts.target, this.opts.timeouts).finally(() => {
+    const timeouts = { ...this.opts.timeouts, ...connect };
+    this.leasing ??= this.opts.pool.acquire(this.opts.target, timeouts).finally(() => {
       this.leasing = undefined;
     });
     this.lease = await this.leasing;
@@ -241,6 +250,14 @@ export abstract class UnixDaemonDriver extends SerialDriver {
 
   /** The configuration the daemon runs for the owned part. */
   protected abstract running(): Promise<{ config: string }>;
+  /** The daemon's own version command, parsed. */
+  protected abstract identify(): Promise<RouterDescription>;
+
+  /** Connects (within `connectTimeoutMs`), then asks the daemon what it is. */
+  protected async doDescribe(opts: { connectTimeoutMs?: number }): Promise<RouterDescription> {
+    await this.host.connect(opts.connectTimeoutMs ? { connectTimeoutMs: opts.connectTimeoutMs } : undefined);
+    return this.identify();
+  }
   /** Masks what the daemon's own syntax can carry beyond the host's redaction. */
   protected redactDiff(text: string): string {
     return text;
