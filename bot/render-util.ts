@@ -422,6 +422,8 @@ export function codeNoun(code: CodeBlock): string {
     case "junos":
     case "bird":
       return "config";
+    case "yaml":
+      return "file";
     default:
       return "output";
   }

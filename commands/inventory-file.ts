@@ -40,7 +40,7 @@ export const inventoryFileCommand = defineCommand({
       kind: "info",
       title: "Inventory",
       text: what ? `${what}.` : "The inventory is empty.",
-      code: { language: "yaml", content: yaml, filename: "inventory.yaml" },
+      code: { language: "yaml", content: yaml, filename: "inventory.yaml", attach: true },
       context: `Edit it and apply it from the shell: ${APPLY_HINT}`,
     };
   },

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { clip, singleLine } from "../core/text.js";
 import { UserError } from "../core/errors.js";
+import { chatAuthor } from "../core/history.js";
 import { listIxps } from "../core/inventory.js";
 import { findIxps, type IxpRef } from "../core/ixp.js";
 import {
@@ -345,7 +346,7 @@ export const importActions: ActionDef[] = [
     async handler(_arg, ctx) {
       // The proposal is made again at the press: what is created is what PeeringDB says now.
       const p = await proposeImport(ctx.services.db);
-      const r = await applyImport(ctx.services.db, p);
+      const r = await applyImport(ctx.services.db, p, { author: chatAuthor(ctx.actor, "import") });
       for (const x of r.createdIxps) ctx.objects.push(`ixp:${x.id}`);
       return {
         kind: "success",

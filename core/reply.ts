@@ -79,6 +79,8 @@ export interface CodeBlock {
   content: string;
   /** Attachment name when the block is too large to show inline. */
   filename?: string;
+  /** Attach it as a file whatever its size (an export to save), besides what fits inline. */
+  attach?: boolean;
 }
 
 export interface Pagination {

@@ -273,7 +273,10 @@ export function renderDiscord(reply: Reply): DiscordMessage {
         lang,
         need,
         note: (shown, partial) => {
-          if (shown >= lines.length) return undefined;
+          if (shown >= lines.length)
+            return code.attach
+              ? `${codeNoun(code)} attached (${attach()}, ${plural(lines.length, "line")})`
+              : undefined;
           return (
             `${overflowNote(lines.length, shown, partial, "line")} — full ${codeNoun(code)} attached ` +
             `(${attach()}, ${plural(lines.length, "line")})`

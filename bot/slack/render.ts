@@ -282,6 +282,9 @@ export function renderSlack(reply: Reply): SlackMessage {
         `${overflowNote(lines.length, packed.shown, packed.partial, "line")} — full ${codeNoun(reply.code)} ` +
           `attached (${name}, ${plural(lines.length, "line")})`,
       );
+    } else if (reply.code.attach) {
+      const name = files.add(codeFilename(reply.code), reply.code.content);
+      note(`${codeNoun(reply.code)} attached (${name}, ${plural(lines.length, "line")})`);
     }
   }
 

@@ -4,6 +4,7 @@ import { diffConfigs } from "../diff.js";
 import { DriverError, type RouterDriver } from "../ports.js";
 import type { Actor } from "../roles.js";
 import { clip } from "../text.js";
+import { markConfigured } from "../email/tracking.js";
 import { effectsOf, endChange } from "./effects.js";
 import { changeReply, recordChangeMessage, refreshMessage, step } from "./message.js";
 import {
@@ -257,6 +258,11 @@ export async function finishDeployed(s: ChangeServices, c: ChangeRow): Promise<D
   if (ended) {
     await transitionAudit(s, null, c, "deployed");
     await refreshMessage(s, c.id);
+    // The networks whose sessions this deploy configured: their peering requests (core/email)
+    // become `configured` now, without waiting for a poll (which not every router has).
+    await configuredPeers(s, c).catch((err: unknown) =>
+      s.log.warn("could not mark peering requests configured", { change: c.id, err: String(err) }),
+    );
   }
   return "deployed";
 }
@@ -280,4 +286,16 @@ export async function finish(
   if (!ended) return;
   await transitionAudit(s, null, c, status === "rolled_back" ? "rollback" : status, reason);
   await refreshMessage(s, c.id);
+}
+
+async function configuredPeers(s: ChangeServices, c: ChangeRow): Promise<void> {
+  const enabled = effectsOf(c).filter((e) => e.onDeploy === "enabled");
+  const ids = (kind: "ixp" | "direct") => enabled.filter((e) => e.kind === kind).map((e) => e.id);
+  const { rows } = await s.db.pool.query<{ asn: string }>(
+    `select a.asn::text as asn from "AutonomousSystem" a
+      where a.id in (select "autonomousSystemId" from "IxpSession" where id = any($1::int[])
+                     union select "autonomousSystemId" from "DirectSession" where id = any($2::int[]))`,
+    [ids("ixp"), ids("direct")],
+  );
+  if (rows.length) await markConfigured(s.db, c.routerId, rows);
 }

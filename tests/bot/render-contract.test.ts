@@ -632,4 +632,15 @@ describe.each(PLATFORMS.map((p) => [p.name, p] as const))("%s renderer contract"
     expect(shown.text).toContain("(no rows)");
     expect(shown.attachments).toEqual([]);
   });
+
+  it("attaches a code block marked attach (an export), however small, and still shows it", () => {
+    const content = "version: 1\nrouters:\n  - {name: edge1.lon, platform: bird2}\n";
+    const shown = p.show({
+      title: "Inventory",
+      code: { language: "yaml", content, filename: "inventory.yaml", attach: true },
+    });
+    expect(shown.text).toContain("name: edge1.lon");
+    if (p.name === "console") expect(shown.attachments).toEqual([]);
+    else expect(file(shown, "inventory.yaml")).toBe(content);
+  });
 });

@@ -216,6 +216,11 @@ describe("Tell AS6939 after the peer change is deployed", () => {
     const deployed = await say("bob", `approve ${changeId}`);
     expect(deployed).toMatch(/Status: deployed\.[\s\S]*\(email\.tell:\d+\)/);
     expect(deployed).toContain(`[1] Tell AS6939  (email.tell:${changeId})`);
+    // The deploy configured their sessions: the request they were sent is configured at once,
+    // without waiting for a poll (edge1.lon does not poll).
+    expect((await db.prisma.peeringRequest.findFirstOrThrow({ where: { peerAsn: 6939n } })).state).toBe(
+      "configured",
+    );
     const t = await say("bob", `click email.tell:${changeId}`);
     expect(t).toContain(
       `Preview of the note telling AS6939 that the sessions of change #${changeId} are configured`,

@@ -1,7 +1,8 @@
 // Onboarding a network from an empty database, in chat, as its engineers would: our AS from the
 // PeeringDB mirror, our exchanges and ports from `import ixps`, two BIRD routers, a port added by
-// hand, `peer AS6939 at LINX`, the approvals and deploys; then each object in `routers`,
-// `sessions`, `diff` and `history`. No demo: only the bundled PeeringDB records are loaded.
+// hand, a routing policy attached to LINX, a `direct` transit session, `peer AS6939 at LINX`,
+// the approvals and deploys; then each object in `routers`, `sessions`, `diff` and `history`.
+// No demo: only the bundled PeeringDB records are loaded.
 //
 // Our network here is Init7 (AS13030): the bundled mirror lists its ports at LINX LON1 and four
 // other exchanges. The BIRD routers' configurations are written to files by the test's driver
@@ -116,8 +117,24 @@ describe("from an empty database to a first deploy", () => {
     expect(t).toMatch(/edge2\s+127\.0\.0\.2\s+bird2\s+AS13030\s+enabled\s+1\s+0/);
   });
 
-  // The "policies+direct" work continues here: a routing policy attached to LINX, and a
-  // `direct` transit session on edge1, each seen in `diff edge1` before the peering below.
+  it("adds a routing policy, attaches it to LINX, and sees it in the diff of edge1", async () => {
+    let t = await say("alice", "policy add peers-in import weight 100");
+    expect(t).toMatch(/peers-in/);
+    t = await say("alice", "policy attach peers-in to IXP LINX");
+    expect(t).toMatch(/edge1/);
+    t = await say("alice", "policies");
+    expect(t).toMatch(/peers-in[\s\S]*LINX LON1/);
+  });
+
+  it("adds a direct transit session on edge1, approved and deployed", async () => {
+    const t = await say("alice", "direct AS174 on edge1 203.0.113.1 local 203.0.113.2 transit");
+    const ids = changeIds(t);
+    expect(ids, t).toHaveLength(1);
+    expect(t).toMatch(/^\+.*neighbor 203\.0\.113\.1 as 174;$/m);
+    expect(await say("bob", `approve ${ids[0]}`)).toContain("Status: deployed.");
+    expect(readFileSync(birdFile("edge1"), "utf8")).toContain("neighbor 203.0.113.1 as 174;");
+    expect(await say("alice", "sessions AS174")).toMatch(/203\.0\.113\.1[\s\S]*enabled/);
+  });
 
   it("peers with Hurricane Electric at LINX: one change per router, approved and deployed", async () => {
     const t = await say("alice", "peer AS6939 at LINX");
@@ -154,19 +171,24 @@ describe("from an empty database to a first deploy", () => {
   it("shows each object in sessions, diff and history", async () => {
     let t = await say("alice", "sessions linx");
     expect(t).toContain("3 sessions.");
+    expect(await say("alice", "diff edge1")).toContain(
+      "edge1 already has exactly the configuration peerbot renders",
+    );
     expect(t.match(/AS6939\s+Hurricane Electric\s+LINX LON1.*enabled/g)).toHaveLength(3);
     t = await say("alice", "routers");
-    expect(t).toMatch(/edge1\s+127\.0\.0\.1\s+bird2\s+AS13030\s+enabled\s+1\s+2/);
+    expect(t).toMatch(/edge1\s+127\.0\.0\.1\s+bird2\s+AS13030\s+enabled\s+1\s+3/);
     t = await say("alice", "diff edge1");
     expect(t).toContain("edge1 already has exactly the configuration peerbot renders");
     t = await say("alice", "history");
     expect(t).toMatch(/^History: everything/m);
     for (const row of [
       /admin\s+chat\s+create\s+as AS13030/,
-      // By whoever pressed Create them once commands/peeringdb.ts passes them on; until then, the import.
-      /(?:admin|PeeringDB import)\s+import\s+create\s+ixp LINX LON1/,
-      /(?:admin|PeeringDB import)\s+import\s+create\s+connection LINX LON1 195\.66\.224\.175/,
+      // By whoever pressed Create them.
+      /admin\s+import\s+create\s+ixp LINX LON1/,
+      /admin\s+import\s+create\s+connection LINX LON1 195\.66\.224\.175/,
       /admin\s+chat\s+create\s+router edge1/,
+      /alice\s+chat\s+create\s+policy peers-in/,
+      /alice\s+chat\s+create\s+direct-session .*203\.0\.113\.1/,
       /alice\s+chat\s+create\s+ixp-session LINX LON1 195\.66\.224\.21/,
       /change #\d+ deployed\s+deploy\s+update\s+ixp-session LINX LON1 195\.66\.224\.21\s+status: "provisioning" -> "enabled"/,
     ]) {
@@ -181,6 +203,6 @@ describe("from an empty database to a first deploy", () => {
       /admin\s+chat\s+update\s+LINX LON1 195\.66\.224\.175\s+ipv4Address: "195\.66\.224\.175" -> "195\.66\.224\.175\/22"/,
     );
     expect(t).toMatch(/admin\s+chat\s+update\s+LINX LON1 195\.66\.224\.175\s+routerId: null -> \d+/);
-    expect(t).toMatch(/(?:admin|PeeringDB import)\s+import\s+create\s+LINX LON1 195\.66\.224\.175/);
+    expect(t).toMatch(/admin\s+import\s+create\s+LINX LON1 195\.66\.224\.175/);
   });
 });
