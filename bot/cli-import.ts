@@ -2,31 +2,12 @@
 // from a Peering Manager instance over its REST API (core/migrate/peering-manager). The token
 // is read from an environment variable, so that it is never on a command line, in a process
 // list or in a shell history; it is never printed, logged or put in an error.
-import os from "node:os";
 import path from "node:path";
 import type { Config } from "../core/config.js";
+import { CliError, cliUser, reportingCliErrors } from "./cli-errors.js";
 
 const USAGE = "peerbot import peering-manager --url <base URL> [--token-env <VAR>] [--dry-run]";
 const DEFAULT_TOKEN_ENV = "PEERING_MANAGER_TOKEN";
-
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
-}
-
-function cliUser(): string {
-  const u = process.env.USER || process.env.LOGNAME;
-  if (u) return u.slice(0, 100);
-  try {
-    return os.userInfo().username.slice(0, 100);
-  } catch {
-    return "unknown";
-  }
-}
 
 async function run(
   opts: Record<string, string | boolean | undefined>,
@@ -116,13 +97,5 @@ export const importSubcommand = {
     },
     "dry-run": { type: "boolean" as const, description: "print what would be imported, and change nothing" },
   },
-  async run(opts: Record<string, string | boolean | undefined>, config: Config, positionals: string[]) {
-    try {
-      return await run(opts, config, positionals);
-    } catch (err) {
-      if (!(err instanceof CliError)) throw err;
-      process.stderr.write(`peerbot import: ${err.message}\n`);
-      return err.code;
-    }
-  },
+  run: reportingCliErrors("import", run),
 };

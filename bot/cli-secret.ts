@@ -4,8 +4,8 @@
 // script; it is stored AES-256-GCM encrypted (core/router-secrets.ts), and recorded in the
 // router's history as actor "cli:<$USER>", via "cli", without its value.
 import { readFileSync, statSync } from "node:fs";
-import os from "node:os";
 import type { Config } from "../core/config.js";
+import { CliError, cliUser, reportingCliErrors } from "./cli-errors.js";
 
 const USAGE = [
   "peerbot secret set router <name> [--key-file <path>]",
@@ -15,27 +15,7 @@ const USAGE = [
 /** Longest password or key file peerbot takes. */
 const MAX_SECRET = 64 * 1024;
 
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
-}
-
 const say = (s: string) => process.stdout.write(`${s}\n`);
-
-/** Who runs this, for the history: $USER, or the OS account. */
-function cliUser(): string {
-  const u = process.env.USER || process.env.LOGNAME;
-  if (u) return u.slice(0, 100);
-  try {
-    return os.userInfo().username.slice(0, 100);
-  } catch {
-    return "unknown";
-  }
-}
 
 /** What a terminal sent beyond the line a prompt took (two lines pasted at once). */
 let ahead = "";
@@ -242,13 +222,5 @@ export const secretSubcommand = {
       description: "clear: remove the stored private key instead of the password",
     },
   },
-  async run(opts: Record<string, string | boolean | undefined>, config: Config, positionals: string[]) {
-    try {
-      return await run(opts, config, positionals);
-    } catch (err) {
-      if (!(err instanceof CliError)) throw err;
-      process.stderr.write(`peerbot secret: ${err.message}\n`);
-      return err.code;
-    }
-  },
+  run: reportingCliErrors("secret", run),
 };

@@ -27,6 +27,7 @@ import { findRouterByName } from "../core/inventory.js";
 import { availablePeers, parsePeerFilters, type AvailablePeer } from "../core/peeringdb/index.js";
 import type { Reply } from "../core/reply.js";
 import { clip, plural, singleLine, utc } from "../core/text.js";
+import { withUsageHint } from "./action-helpers.js";
 import { ixpArg, resolveIxpArg } from "./args.js";
 import { quoteWord, tokenize } from "./grammar.js";
 import { ixpAndRest } from "./peeringdb.js";
@@ -104,48 +105,50 @@ const requestSchema = z.object({
 
 type RequestArgs = z.output<typeof requestSchema>;
 
-export const requestCommand = defineCommand({
-  name: "request",
-  summary:
-    "Draft a peering request e-mail to a network (preview with Send, Edit and Cancel), to every available peer at an IXP (`all`), or note that they declined or answered.",
-  usage: requestUsage,
-  examples: [
-    "request AS6939 at LINX",
-    "request AS6939 at LINX to:peering@he.net cc:noc@example.net",
-    "request all at LINX policy:open max:20",
-    "request AS6939 declined until 2027-06-01 hide",
-    "request AS6939 answered",
-  ],
-  role: "operator",
-  args: {
-    positional: ["target", "line"],
-    rest: true,
-    options: ["to", "cc", "max"],
-    keywords: [{ name: "until" }],
-    flags: ["declined", "answered", "hide", "force"],
-  },
-  schema: requestSchema,
-  async handler(args, ctx) {
-    if (/^all$/i.test(args.target)) return requestAll(args, ctx);
-    const asn = parseAsn(args.target);
-    if (asn === null)
-      throw new UserError(
-        /^(?:as)?\s*\d+$/i.test(args.target)
-          ? `${clip(args.target, 20)} is out of range: an ASN is a number from 1 to ${MAX_ASN}.`
-          : `"${clip(args.target)}" is not an AS number; write it as AS6939 or 6939 (or \`request all at <IXP>\`).`,
-        `Usage: ${requestUsage}`,
-      );
-    if (args.max !== undefined || args.force)
-      throw new UserError("max: and force are for `request all at <IXP>`.", `Usage: ${requestUsage}`);
-    if (args.declined || args.answered) return requestState(BigInt(asn), args, ctx);
-    if (args.until || args.hide)
-      throw new UserError(
-        "until and hide go with declined: request AS6939 declined until 2027-06-01 hide.",
-        `Usage: ${requestUsage}`,
-      );
-    return requestOne(BigInt(asn), args, ctx);
-  },
-});
+export const requestCommand = withUsageHint(
+  defineCommand({
+    name: "request",
+    summary:
+      "Draft a peering request e-mail to a network (preview with Send, Edit and Cancel), to every available peer at an IXP (`all`), or note that they declined or answered.",
+    usage: requestUsage,
+    examples: [
+      "request AS6939 at LINX",
+      "request AS6939 at LINX to:peering@he.net cc:noc@example.net",
+      "request all at LINX policy:open max:20",
+      "request AS6939 declined until 2027-06-01 hide",
+      "request AS6939 answered",
+    ],
+    role: "operator",
+    args: {
+      positional: ["target", "line"],
+      rest: true,
+      options: ["to", "cc", "max"],
+      keywords: [{ name: "until" }],
+      flags: ["declined", "answered", "hide", "force"],
+    },
+    schema: requestSchema,
+    async handler(args, ctx) {
+      if (/^all$/i.test(args.target)) return requestAll(args, ctx);
+      const asn = parseAsn(args.target);
+      if (asn === null)
+        throw new UserError(
+          /^(?:as)?\s*\d+$/i.test(args.target)
+            ? `${clip(args.target, 20)} is out of range: an ASN is a number from 1 to ${MAX_ASN}.`
+            : `"${clip(args.target)}" is not an AS number; write it as AS6939 or 6939 (or \`request all at <IXP>\`).`,
+          `Usage: ${requestUsage}`,
+        );
+      if (args.max !== undefined || args.force)
+        throw new UserError("max: and force are for `request all at <IXP>`.", `Usage: ${requestUsage}`);
+      if (args.declined || args.answered) return requestState(BigInt(asn), args, ctx);
+      if (args.until || args.hide)
+        throw new UserError(
+          "until and hide go with declined: request AS6939 declined until 2027-06-01 hide.",
+          `Usage: ${requestUsage}`,
+        );
+      return requestOne(BigInt(asn), args, ctx);
+    },
+  }),
+);
 
 const ixpOf = async (ctx: CommandContext, line: string | undefined, rerun: (slug: string) => string) => {
   if (!line) return undefined;
@@ -380,82 +383,84 @@ function notifyParts(line: string) {
   };
 }
 
-export const notifyCommand = defineCommand({
-  name: "notify",
-  summary:
-    "Draft a maintenance notice to every network with enabled sessions on a router or at an IXP (one e-mail each, listing its sessions), to preview and send.",
-  usage: notifyUsage,
-  examples: [
-    "notify maintenance edge1.lon from 2026-12-10 22:00 to 2026-12-11 02:00 reason line card replacement",
-    "notify maintenance LINX from 2026-12-12 01:00 to 2026-12-12 03:00",
-  ],
-  role: "operator",
-  args: { positional: ["line"], rest: true, noise: [] },
-  schema: z.object({
-    line: z
-      .string({
-        error:
-          "Say what to notify, e.g. notify maintenance edge1.lon from 2026-12-10 22:00 to 2026-12-11 02:00.",
-      })
-      .max(1000, "That line is too long."),
+export const notifyCommand = withUsageHint(
+  defineCommand({
+    name: "notify",
+    summary:
+      "Draft a maintenance notice to every network with enabled sessions on a router or at an IXP (one e-mail each, listing its sessions), to preview and send.",
+    usage: notifyUsage,
+    examples: [
+      "notify maintenance edge1.lon from 2026-12-10 22:00 to 2026-12-11 02:00 reason line card replacement",
+      "notify maintenance LINX from 2026-12-12 01:00 to 2026-12-12 03:00",
+    ],
+    role: "operator",
+    args: { positional: ["line"], rest: true, noise: [] },
+    schema: z.object({
+      line: z
+        .string({
+          error:
+            "Say what to notify, e.g. notify maintenance edge1.lon from 2026-12-10 22:00 to 2026-12-11 02:00.",
+        })
+        .max(1000, "That line is too long."),
+    }),
+    async handler({ line }, ctx) {
+      const s = ctx.services;
+      const p = notifyParts(line);
+      const now = s.clock.now();
+      if (p.start.getTime() <= now.getTime())
+        throw new UserError(
+          `${utc(p.start)} is in the past; a maintenance notice is for a window still to come.`,
+          `Usage: ${notifyUsage}`,
+        );
+      if (p.end.getTime() <= p.start.getTime())
+        throw new UserError(
+          `The window ends (${utc(p.end)}) before it starts (${utc(p.start)}).`,
+          `Usage: ${notifyUsage}`,
+        );
+      if (p.reason.length > 500)
+        throw new UserError(
+          "That reason is too long: say it in 500 characters or fewer.",
+          `Usage: ${notifyUsage}`,
+        );
+      const router = await findRouterByName(s.db, p.target);
+      const rerun = (slug: string) =>
+        `notify maintenance ${quoteWord(slug)} from ${utc(p.start).replace(" UTC", "")} to ${utc(p.end).replace(" UTC", "")}${p.reason ? ` reason ${p.reason}` : ""}`;
+      const ixp = router ? undefined : await resolveIxpArg(s.db, p.target, rerun, notifyUsage);
+      ctx.objects.push(router ? `router:${router.id}` : `ixp:${ixp!.id}`);
+      const window = { start: p.start, end: p.end, reason: p.reason };
+      const r = await composeMaintenance(s, {
+        scope: router ? { routerId: router.id } : { ixpId: ixp!.id },
+        window,
+        requester: requesterOf(ctx.actor),
+      });
+      const scope = router ? `router ${router.name}` : singleLine(ixp!.name, 60);
+      const skipped = r.skipped.map((k) => ({
+        asn: String(k.asn),
+        name: k.name,
+        reason: skipReason(k.asn, k.reason),
+      }));
+      const lead = `Maintenance on ${scope}, ${utc(p.start)} to ${utc(p.end)}: ${plural(r.composed.length, "notice")} drafted${skipped.length ? `, ${skipped.length} skipped` : ""}.`;
+      if (!r.composed.length)
+        return {
+          kind: "info",
+          text: `${lead} ${skipped.length ? `Skipped: ${clip([...new Set(skipped.map((k) => k.reason))].join("; "), 300)}.` : `No network has an enabled session on ${scope}.`} Nothing to send.`,
+        };
+      const b = await draftBatch(s, {
+        kind: "maintenance",
+        scope,
+        composed: r.composed,
+        details: {
+          skipped,
+          window: { start: p.start.toISOString(), end: p.end.toISOString(), reason: p.reason },
+        },
+        actor: ctx.actor,
+      });
+      ctx.objects.push(`email-batch:${b.id}`);
+      const view = (await batchView(s, b.id))!;
+      return { ...view, text: `${lead}\n${view.text ?? ""}` };
+    },
   }),
-  async handler({ line }, ctx) {
-    const s = ctx.services;
-    const p = notifyParts(line);
-    const now = s.clock.now();
-    if (p.start.getTime() <= now.getTime())
-      throw new UserError(
-        `${utc(p.start)} is in the past; a maintenance notice is for a window still to come.`,
-        `Usage: ${notifyUsage}`,
-      );
-    if (p.end.getTime() <= p.start.getTime())
-      throw new UserError(
-        `The window ends (${utc(p.end)}) before it starts (${utc(p.start)}).`,
-        `Usage: ${notifyUsage}`,
-      );
-    if (p.reason.length > 500)
-      throw new UserError(
-        "That reason is too long: say it in 500 characters or fewer.",
-        `Usage: ${notifyUsage}`,
-      );
-    const router = await findRouterByName(s.db, p.target);
-    const rerun = (slug: string) =>
-      `notify maintenance ${quoteWord(slug)} from ${utc(p.start).replace(" UTC", "")} to ${utc(p.end).replace(" UTC", "")}${p.reason ? ` reason ${p.reason}` : ""}`;
-    const ixp = router ? undefined : await resolveIxpArg(s.db, p.target, rerun, notifyUsage);
-    ctx.objects.push(router ? `router:${router.id}` : `ixp:${ixp!.id}`);
-    const window = { start: p.start, end: p.end, reason: p.reason };
-    const r = await composeMaintenance(s, {
-      scope: router ? { routerId: router.id } : { ixpId: ixp!.id },
-      window,
-      requester: requesterOf(ctx.actor),
-    });
-    const scope = router ? `router ${router.name}` : singleLine(ixp!.name, 60);
-    const skipped = r.skipped.map((k) => ({
-      asn: String(k.asn),
-      name: k.name,
-      reason: skipReason(k.asn, k.reason),
-    }));
-    const lead = `Maintenance on ${scope}, ${utc(p.start)} to ${utc(p.end)}: ${plural(r.composed.length, "notice")} drafted${skipped.length ? `, ${skipped.length} skipped` : ""}.`;
-    if (!r.composed.length)
-      return {
-        kind: "info",
-        text: `${lead} ${skipped.length ? `Skipped: ${clip([...new Set(skipped.map((k) => k.reason))].join("; "), 300)}.` : `No network has an enabled session on ${scope}.`} Nothing to send.`,
-      };
-    const b = await draftBatch(s, {
-      kind: "maintenance",
-      scope,
-      composed: r.composed,
-      details: {
-        skipped,
-        window: { start: p.start.toISOString(), end: p.end.toISOString(), reason: p.reason },
-      },
-      actor: ctx.actor,
-    });
-    ctx.objects.push(`email-batch:${b.id}`);
-    const view = (await batchView(s, b.id))!;
-    return { ...view, text: `${lead}\n${view.text ?? ""}` };
-  },
-});
+);
 
 export function addEmailCommands(r: Registry): void {
   r.add(requestCommand).add(notifyCommand);

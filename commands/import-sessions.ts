@@ -16,10 +16,10 @@ import {
   type ImportCandidate,
   type SessionImportPlan,
 } from "../core/import-sessions.js";
-import { findRouterByName, routerNames } from "../core/inventory.js";
 import type { Reply } from "../core/reply.js";
 import { hasRole } from "../core/roles.js";
 import { clip, plural } from "../core/text.js";
+import { routerNamed } from "./action-helpers.js";
 import { denial } from "./dispatch.js";
 import { quoteWord } from "./grammar.js";
 import { commandAction } from "./intents.js";
@@ -47,21 +47,6 @@ const STATE: Record<string, string> = {
   openconfirm: "OpenConfirm",
   established: "Established",
 };
-
-async function routerNamed(ctx: CommandContext, name: string) {
-  const router = await findRouterByName(ctx.services.db, name);
-  if (!router) {
-    const names = await routerNames(ctx.services.db);
-    throw new UserError(
-      `There is no router called "${clip(name, 60)}".`,
-      names.length
-        ? `Routers: ${names.join(", ")}. Usage: ${IMPORT_SESSIONS_USAGE}`
-        : `Usage: ${IMPORT_SESSIONS_USAGE}`,
-    );
-  }
-  ctx.objects.push(`router:${router.id}`);
-  return router;
-}
 
 const countsOf = (p: SessionImportPlan) => `${p.ixp.length}.${p.direct.length}.${p.newAses.length}`;
 
@@ -137,7 +122,7 @@ export function proposalReply(p: SessionImportPlan): Reply {
 
 /** `import sessions <router>`. */
 export async function importSessions(routerName: string, ctx: CommandContext): Promise<Reply> {
-  const router = await routerNamed(ctx, routerName);
+  const router = await routerNamed(ctx, routerName, IMPORT_SESSIONS_USAGE);
   return proposalReply(await planSessionImport(ctx.services, router.id));
 }
 
@@ -219,7 +204,11 @@ export function withSessionImport<S extends z.ZodType>(ixps: CommandDef<S>): Com
         throw new UserError(`\`import ixps\` takes nothing after it.`, `Usage: ${IMPORT_USAGE}`);
       if (!hasRole(ctx.role, ixpsRole)) throw new PermissionError(denial(ixpsRole, "run `import ixps`"));
       const parsed = ixps.schema.safeParse({ what: args.what });
-      if (!parsed.success) throw new UserError(parsed.error.issues[0]?.message ?? "peerbot imports IXPs.");
+      if (!parsed.success)
+        throw new UserError(
+          parsed.error.issues[0]?.message ?? "peerbot imports IXPs.",
+          `Usage: ${IMPORT_USAGE}`,
+        );
       return ixps.handler(parsed.data, ctx);
     },
   });

@@ -27,6 +27,7 @@ import {
 } from "../core/policy-objects/index.js";
 import type { Reply } from "../core/reply.js";
 import { clip, plural } from "../core/text.js";
+import { verbUsage, withUsageHint } from "./action-helpers.js";
 import { quoteWord } from "./grammar.js";
 import { parseTarget, targetWords } from "./policy-targets.js";
 import { defineCommand, type CommandContext, type Registry } from "./registry.js";
@@ -110,108 +111,111 @@ const weightArg = z
     return Number(s);
   });
 
-export const policyCommand = defineCommand({
-  name: "policy",
-  summary:
-    "Add a routing policy, attach it to an AS, IXP, BGP group or session (or detach it), or remove it.",
-  usage: policyUsage,
-  examples: [
-    "policy add transit-in import weight 200 name Transit in",
-    "policy add peering-out export family v6",
-    "policy attach transit-in to group transit",
-    "policy attach peering-in to IXP LINX",
-    "policy attach peering-in to AS6939",
-    "policy attach peering-in to session AS6939 at LINX 195.66.224.21",
-    "policy detach peering-in from AS6939",
-    "policy remove peering-out",
-  ],
-  role: "operator",
-  args: {
-    positional: ["verb", "object", "rest"],
-    rest: true,
-    keywords: [{ name: "family" }, { name: "weight" }, { name: "name", rest: true }],
-    flags: ["import", "export", "both"],
-  },
-  schema: z
-    .object({
-      verb: verbArg("policy", ["add", "attach", "detach", "remove"], "policy add transit-in import"),
-      object: objectArg("policy", "policy add transit-in import"),
-      rest: restArg,
-      import: z.boolean().optional(),
-      export: z.boolean().optional(),
-      both: z.boolean().optional(),
-      family: familyArg,
-      weight: weightArg,
-      name: z.string().max(200, "That policy name is too long: at most 100 characters.").optional(),
-    })
-    .superRefine((a, ctx) => {
-      const kinds = [a.import, a.export, a.both].filter(Boolean).length;
-      const say = (message: string) => ctx.addIssue({ code: "custom", message });
-      if (a.verb === "add") {
-        if (kinds !== 1)
+export const policyCommand = withUsageHint(
+  defineCommand({
+    name: "policy",
+    summary:
+      "Add a routing policy, attach it to an AS, IXP, BGP group or session (or detach it), or remove it.",
+    usage: policyUsage,
+    examples: [
+      "policy add transit-in import weight 200 name Transit in",
+      "policy add peering-out export family v6",
+      "policy attach transit-in to group transit",
+      "policy attach peering-in to IXP LINX",
+      "policy attach peering-in to AS6939",
+      "policy attach peering-in to session AS6939 at LINX 195.66.224.21",
+      "policy detach peering-in from AS6939",
+      "policy remove peering-out",
+    ],
+    role: "operator",
+    args: {
+      positional: ["verb", "object", "rest"],
+      rest: true,
+      keywords: [{ name: "family" }, { name: "weight" }, { name: "name", rest: true }],
+      flags: ["import", "export", "both"],
+    },
+    schema: z
+      .object({
+        verb: verbArg("policy", ["add", "attach", "detach", "remove"], "policy add transit-in import"),
+        object: objectArg("policy", "policy add transit-in import"),
+        rest: restArg,
+        import: z.boolean().optional(),
+        export: z.boolean().optional(),
+        both: z.boolean().optional(),
+        family: familyArg,
+        weight: weightArg,
+        name: z.string().max(200, "That policy name is too long: at most 100 characters.").optional(),
+      })
+      .superRefine((a, ctx) => {
+        const kinds = [a.import, a.export, a.both].filter(Boolean).length;
+        const say = (message: string) => ctx.addIssue({ code: "custom", message });
+        if (a.verb === "add") {
+          if (kinds !== 1)
+            say(
+              kinds
+                ? "Say one of import, export or both, not several."
+                : "Say whether the policy is for import, export or both, e.g. policy add transit-in import.",
+            );
+          else if (a.rest) say(`I did not understand "${clip(a.rest)}" in that policy add.`);
+          return;
+        }
+        if (a.family !== undefined || a.weight !== undefined || a.name !== undefined)
+          say("family, weight and name are for `policy add`.");
+        else if (a.verb === "remove" && (a.rest || kinds))
+          say(`I did not understand "${clip(a.rest ?? "")}" after policy remove.`);
+        else if (a.verb !== "remove" && !a.rest)
           say(
-            kinds
-              ? "Say one of import, export or both, not several."
-              : "Say whether the policy is for import, export or both, e.g. policy add transit-in import.",
+            `Say what to ${a.verb} it ${a.verb === "attach" ? "to" : "from"}: AS <asn>, IXP <name>, group <name> or session <AS> on <router|IXP> <ip>.`,
           );
-        else if (a.rest) say(`I did not understand "${clip(a.rest)}" in that policy add.`);
-        return;
-      }
-      if (a.family !== undefined || a.weight !== undefined || a.name !== undefined)
-        say("family, weight and name are for `policy add`.");
-      else if (a.verb === "remove" && (a.rest || kinds))
-        say(`I did not understand "${clip(a.rest ?? "")}" after policy remove.`);
-      else if (a.verb !== "remove" && !a.rest)
-        say(
-          `Say what to ${a.verb} it ${a.verb === "attach" ? "to" : "from"}: AS <asn>, IXP <name>, group <name> or session <AS> on <router|IXP> <ip>.`,
+        else if (a.both || (a.import && a.export))
+          say("Say import or export to attach one way only, or neither for the policy's own kind.");
+      }),
+    async handler(a, ctx) {
+      const db = ctx.services.db;
+      if (a.verb === "add") {
+        const kind = (a.import ? "import" : a.export ? "export" : "both") satisfies keyof typeof POLICY_KINDS;
+        const p = await addPolicy(
+          db,
+          {
+            slug: a.object,
+            kind: POLICY_KINDS[kind] as PolicyKind,
+            family: a.family ?? "all",
+            weight: a.weight ?? 0,
+            name: a.name,
+          },
+          ctx.actor,
         );
-      else if (a.both || (a.import && a.export))
-        say("Say import or export to attach one way only, or neither for the policy's own kind.");
-    }),
-  async handler(a, ctx) {
-    const db = ctx.services.db;
-    if (a.verb === "add") {
-      const kind = (a.import ? "import" : a.export ? "export" : "both") satisfies keyof typeof POLICY_KINDS;
-      const p = await addPolicy(
+        ctx.objects.push(`policy:${p.slug}`);
+        return {
+          kind: "success",
+          text: `Routing policy ${p.slug} added: ${POLICY_KIND_WORD[p.kind]}, ${FAMILY_WORD[p.addressFamily]}, weight ${p.weight}. Attach it with \`policy attach ${p.slug} to …\` (an AS, an IXP, a group or a session); routers define it themselves under that name.`,
+        };
+      }
+      if (a.verb === "remove") {
+        const p = await removeObject(db, "policy", a.object, ctx.actor);
+        ctx.objects.push(`policy:${p.slug}`);
+        return { kind: "success", text: `Routing policy ${p.slug} removed.` };
+      }
+      const direction = a.import ? "import" : a.export ? "export" : undefined;
+      const owner = await parseTarget(
         db,
-        {
-          slug: a.object,
-          kind: POLICY_KINDS[kind] as PolicyKind,
-          family: a.family ?? "all",
-          weight: a.weight ?? 0,
-          name: a.name,
-        },
-        ctx.actor,
+        targetWords(a.rest),
+        relink("policy", a.verb, a.object, direction),
+        policyUsage,
       );
-      ctx.objects.push(`policy:${p.slug}`);
-      return {
-        kind: "success",
-        text: `Routing policy ${p.slug} added: ${POLICY_KIND_WORD[p.kind]}, ${FAMILY_WORD[p.addressFamily]}, weight ${p.weight}. Attach it with \`policy attach ${p.slug} to …\` (an AS, an IXP, a group or a session); routers define it themselves under that name.`,
-      };
-    }
-    if (a.verb === "remove") {
-      const p = await removeObject(db, "policy", a.object, ctx.actor);
-      ctx.objects.push(`policy:${p.slug}`);
-      return { kind: "success", text: `Routing policy ${p.slug} removed.` };
-    }
-    const direction = a.import ? "import" : a.export ? "export" : undefined;
-    const owner = await parseTarget(
-      db,
-      targetWords(a.rest),
-      relink("policy", a.verb, a.object, direction),
-      policyUsage,
-    );
-    const r = await linkPolicy(db, {
-      policy: a.object,
-      owner,
-      detach: a.verb === "detach",
-      direction,
-      actor: ctx.actor,
-    });
-    ctx.objects.push(`policy:${r.object}`);
-    return linkReply(r, a.verb === "detach");
-  },
-});
+      const r = await linkPolicy(db, {
+        policy: a.object,
+        owner,
+        detach: a.verb === "detach",
+        direction,
+        actor: ctx.actor,
+      });
+      ctx.objects.push(`policy:${r.object}`);
+      return linkReply(r, a.verb === "detach");
+    },
+  }),
+  (a) => verbUsage(policyUsage, a.verb),
+);
 
 // ---------------------------------------------------------------------------
 // community
@@ -220,92 +224,95 @@ export const policyCommand = defineCommand({
 const communityUsage =
   "community add <name> <value> [ingress|egress] · community attach|detach <community> to|from <AS|IXP|group|session> · community remove <community>";
 
-export const communityCommand = defineCommand({
-  name: "community",
-  summary:
-    "Add a BGP community (standard, extended or large), attach it to an AS, IXP, group or session, or remove it.",
-  usage: communityUsage,
-  examples: [
-    "community add learned-at-linx 64500:100",
-    'community add "from transit" 64500:1:300 ingress',
-    "community add rt-customers target:64500:42 egress",
-    "community attach learned-at-linx to IXP LINX",
-    "community attach from-transit to group transit",
-    "community detach learned-at-linx from IXP LINX",
-    "community remove rt-customers",
-  ],
-  role: "operator",
-  args: { positional: ["verb", "object", "rest"], rest: true, flags: ["ingress", "egress"] },
-  schema: z
-    .object({
-      verb: verbArg(
-        "community",
-        ["add", "attach", "detach", "remove"],
-        "community add learned-at-linx 64500:100",
-      ),
-      object: objectArg("community", "community add learned-at-linx 64500:100"),
-      rest: restArg,
-      ingress: z.boolean().optional(),
-      egress: z.boolean().optional(),
-    })
-    .superRefine((a, ctx) => {
-      const say = (message: string) => ctx.addIssue({ code: "custom", message });
-      const words = (a.rest ?? "").split(/\s+/).filter(Boolean);
-      if (a.verb === "add") {
-        if (a.ingress && a.egress)
-          say("Say ingress (tags routes we receive) or egress (routes we send), not both.");
-        else if (!words.length)
-          say("Say the community's value after its name, e.g. community add learned-at-linx 64500:100.");
-        else if (words.length > 1)
+export const communityCommand = withUsageHint(
+  defineCommand({
+    name: "community",
+    summary:
+      "Add a BGP community (standard, extended or large), attach it to an AS, IXP, group or session, or remove it.",
+    usage: communityUsage,
+    examples: [
+      "community add learned-at-linx 64500:100",
+      'community add "from transit" 64500:1:300 ingress',
+      "community add rt-customers target:64500:42 egress",
+      "community attach learned-at-linx to IXP LINX",
+      "community attach from-transit to group transit",
+      "community detach learned-at-linx from IXP LINX",
+      "community remove rt-customers",
+    ],
+    role: "operator",
+    args: { positional: ["verb", "object", "rest"], rest: true, flags: ["ingress", "egress"] },
+    schema: z
+      .object({
+        verb: verbArg(
+          "community",
+          ["add", "attach", "detach", "remove"],
+          "community add learned-at-linx 64500:100",
+        ),
+        object: objectArg("community", "community add learned-at-linx 64500:100"),
+        rest: restArg,
+        ingress: z.boolean().optional(),
+        egress: z.boolean().optional(),
+      })
+      .superRefine((a, ctx) => {
+        const say = (message: string) => ctx.addIssue({ code: "custom", message });
+        const words = (a.rest ?? "").split(/\s+/).filter(Boolean);
+        if (a.verb === "add") {
+          if (a.ingress && a.egress)
+            say("Say ingress (tags routes we receive) or egress (routes we send), not both.");
+          else if (!words.length)
+            say("Say the community's value after its name, e.g. community add learned-at-linx 64500:100.");
+          else if (words.length > 1)
+            say(
+              `Put a name with spaces in quotes, e.g. community add "${clip(`${a.object} ${words.slice(0, -1).join(" ")}`, 40)}" ${clip(words.at(-1) ?? "", 30)}.`,
+            );
+          return;
+        }
+        if (a.ingress || a.egress) say("ingress and egress are for `community add`.");
+        else if (a.verb === "remove" && words.length)
+          say(`I did not understand "${clip(a.rest ?? "")}" after community remove.`);
+        else if (a.verb !== "remove" && !words.length)
           say(
-            `Put a name with spaces in quotes, e.g. community add "${clip(`${a.object} ${words.slice(0, -1).join(" ")}`, 40)}" ${clip(words.at(-1) ?? "", 30)}.`,
+            `Say what to ${a.verb} it ${a.verb === "attach" ? "to" : "from"}: AS <asn>, IXP <name>, group <name> or session <AS> on <router|IXP> <ip>.`,
           );
-        return;
-      }
-      if (a.ingress || a.egress) say("ingress and egress are for `community add`.");
-      else if (a.verb === "remove" && words.length)
-        say(`I did not understand "${clip(a.rest ?? "")}" after community remove.`);
-      else if (a.verb !== "remove" && !words.length)
-        say(
-          `Say what to ${a.verb} it ${a.verb === "attach" ? "to" : "from"}: AS <asn>, IXP <name>, group <name> or session <AS> on <router|IXP> <ip>.`,
+      }),
+    async handler(a, ctx) {
+      const db = ctx.services.db;
+      if (a.verb === "add") {
+        const direction: CommunityDirection = a.egress ? "egress" : "ingress";
+        const c = await addCommunity(
+          db,
+          { name: a.object, value: (a.rest ?? "").trim(), direction },
+          ctx.actor,
         );
-    }),
-  async handler(a, ctx) {
-    const db = ctx.services.db;
-    if (a.verb === "add") {
-      const direction: CommunityDirection = a.egress ? "egress" : "ingress";
-      const c = await addCommunity(
+        ctx.objects.push(`community:${c.slug}`);
+        return {
+          kind: "success",
+          text: `Community ${c.slug} added: ${c.kind} ${c.value}, ${c.direction === "ingress" ? "ingress (tags the routes we receive)" : "egress (tags the routes we send)"}. Attach it with \`community attach ${c.slug} to …\`.`,
+        };
+      }
+      if (a.verb === "remove") {
+        const c = await removeObject(db, "community", a.object, ctx.actor);
+        ctx.objects.push(`community:${c.slug}`);
+        return { kind: "success", text: `Community ${c.slug} removed.` };
+      }
+      const owner = await parseTarget(
         db,
-        { name: a.object, value: (a.rest ?? "").trim(), direction },
-        ctx.actor,
+        targetWords(a.rest),
+        relink("community", a.verb, a.object),
+        communityUsage,
       );
-      ctx.objects.push(`community:${c.slug}`);
-      return {
-        kind: "success",
-        text: `Community ${c.slug} added: ${c.kind} ${c.value}, ${c.direction === "ingress" ? "ingress (tags the routes we receive)" : "egress (tags the routes we send)"}. Attach it with \`community attach ${c.slug} to …\`.`,
-      };
-    }
-    if (a.verb === "remove") {
-      const c = await removeObject(db, "community", a.object, ctx.actor);
-      ctx.objects.push(`community:${c.slug}`);
-      return { kind: "success", text: `Community ${c.slug} removed.` };
-    }
-    const owner = await parseTarget(
-      db,
-      targetWords(a.rest),
-      relink("community", a.verb, a.object),
-      communityUsage,
-    );
-    const r = await linkCommunity(db, {
-      community: a.object,
-      owner,
-      detach: a.verb === "detach",
-      actor: ctx.actor,
-    });
-    ctx.objects.push(`community:${r.object}`);
-    return linkReply(r, a.verb === "detach");
-  },
-});
+      const r = await linkCommunity(db, {
+        community: a.object,
+        owner,
+        detach: a.verb === "detach",
+        actor: ctx.actor,
+      });
+      ctx.objects.push(`community:${r.object}`);
+      return linkReply(r, a.verb === "detach");
+    },
+  }),
+  (a) => verbUsage(communityUsage, a.verb),
+);
 
 // ---------------------------------------------------------------------------
 // group
@@ -313,37 +320,44 @@ export const communityCommand = defineCommand({
 
 const groupUsage = "group add <name> [description <text>] · group remove <name>";
 
-export const groupCommand = defineCommand({
-  name: "group",
-  summary: "Add a BGP group for direct sessions (policies and communities attach to it), or remove one.",
-  usage: groupUsage,
-  examples: ["group add transit description Our upstreams", "group add customers", "group remove customers"],
-  role: "operator",
-  args: { positional: ["verb", "object"], rest: true, keywords: [{ name: "description", rest: true }] },
-  schema: z
-    .object({
-      verb: verbArg("BGP group", ["add", "remove"], "group add transit"),
-      object: objectArg("BGP group", "group add transit"),
-      description: z.string().max(500, "That description is too long: at most 500 characters.").optional(),
-    })
-    .refine((a) => a.verb === "add" || a.description === undefined, {
-      message: "A description is for `group add`.",
-    }),
-  async handler(a, ctx) {
-    const db = ctx.services.db;
-    if (a.verb === "remove") {
-      const g = await removeObject(db, "group", a.object, ctx.actor);
+export const groupCommand = withUsageHint(
+  defineCommand({
+    name: "group",
+    summary: "Add a BGP group for direct sessions (policies and communities attach to it), or remove one.",
+    usage: groupUsage,
+    examples: [
+      "group add transit description Our upstreams",
+      "group add customers",
+      "group remove customers",
+    ],
+    role: "operator",
+    args: { positional: ["verb", "object"], rest: true, keywords: [{ name: "description", rest: true }] },
+    schema: z
+      .object({
+        verb: verbArg("BGP group", ["add", "remove"], "group add transit"),
+        object: objectArg("BGP group", "group add transit"),
+        description: z.string().max(500, "That description is too long: at most 500 characters.").optional(),
+      })
+      .refine((a) => a.verb === "add" || a.description === undefined, {
+        message: "A description is for `group add`.",
+      }),
+    async handler(a, ctx) {
+      const db = ctx.services.db;
+      if (a.verb === "remove") {
+        const g = await removeObject(db, "group", a.object, ctx.actor);
+        ctx.objects.push(`group:${g.slug}`);
+        return { kind: "success", text: `BGP group ${g.slug} removed.` };
+      }
+      const g = await addGroup(db, { name: a.object, description: a.description }, ctx.actor);
       ctx.objects.push(`group:${g.slug}`);
-      return { kind: "success", text: `BGP group ${g.slug} removed.` };
-    }
-    const g = await addGroup(db, { name: a.object, description: a.description }, ctx.actor);
-    ctx.objects.push(`group:${g.slug}`);
-    return {
-      kind: "success",
-      text: `BGP group ${g.slug} added. Put direct sessions in it with \`direct <AS> on <router> <ip> group ${g.slug}\`, and attach policies with \`policy attach <policy> to group ${g.slug}\`.`,
-    };
-  },
-});
+      return {
+        kind: "success",
+        text: `BGP group ${g.slug} added. Put direct sessions in it with \`direct <AS> on <router> <ip> group ${g.slug}\`, and attach policies with \`policy attach <policy> to group ${g.slug}\`.`,
+      };
+    },
+  }),
+  (a) => verbUsage(groupUsage, a.verb),
+);
 
 // ---------------------------------------------------------------------------
 // Listings

@@ -5,11 +5,11 @@
 // router still presents that fingerprint (core/router-probe.ts).
 import { z } from "zod";
 import { PermissionError, UserError } from "../core/errors.js";
-import { findRouterByName, routerNames } from "../core/inventory.js";
 import type { Field, Reply } from "../core/reply.js";
 import { hasRole } from "../core/roles.js";
 import { acceptHostKey, testRouter, type RouterTestResult } from "../core/router-probe.js";
 import { clip, plural, singleLine } from "../core/text.js";
+import { routerNamed } from "./action-helpers.js";
 import { denial } from "./dispatch.js";
 import { quoteWord } from "./grammar.js";
 import { commandAction } from "./intents.js";
@@ -23,25 +23,10 @@ export const ACCEPT_KEY_ACTION = "router.acceptkey";
 export const acceptKeyAction = (routerId: number, fingerprint: string) =>
   `${ACCEPT_KEY_ACTION}:${routerId}:${fingerprint}`;
 
-async function routerNamed(ctx: CommandContext, name: string) {
-  const router = await findRouterByName(ctx.services.db, name);
-  if (!router) {
-    const names = await routerNames(ctx.services.db);
-    throw new UserError(
-      `There is no router called "${clip(name, 60)}".`,
-      names.length
-        ? `Routers: ${names.join(", ")}. Usage: ${ROUTER_TEST_USAGE}`
-        : `Usage: ${ROUTER_TEST_USAGE}`,
-    );
-  }
-  ctx.objects.push(`router:${router.id}`);
-  return router;
-}
-
 /** `router test <name>`: the handler the `router` command's table calls. */
 export async function routerTest(name: string, ctx: CommandContext): Promise<Reply> {
   if (!hasRole(ctx.role, "admin")) throw new PermissionError(denial("admin", "test a router"));
-  const router = await routerNamed(ctx, name);
+  const router = await routerNamed(ctx, name, ROUTER_TEST_USAGE);
   return testReply(await testRouter(ctx.services, router.id));
 }
 

@@ -22,7 +22,7 @@ import { specialAsn } from "./asn.js";
 import { routerInfo, type ChangeRow, type ChangeServices } from "./changes.js";
 import type { Database, Prisma, Relationship } from "./db.js";
 import { UserError } from "./errors.js";
-import { snapshot, type HistoryAuthor, type HistoryObjectType } from "./history.js";
+import { recordChanges, type HistoryAuthor } from "./history.js";
 import { repr } from "./objects/repr.js";
 import { asFromNet } from "./peering.js";
 import { normalizeIp } from "./polling.js";
@@ -453,21 +453,24 @@ export async function applySessionImport(
       result.ixpSessions = ixpRows.length;
       result.directSessions = directRows.length;
       const ixpName = new Map(ixp.map((c) => [c.connectionId!, c.ixpName ?? ""]));
-      await recordCreates(tx, author, [
+      await recordChanges(tx, author, [
         ...ases.map((a) => ({
           type: "as" as const,
+          action: "create" as const,
           id: a.id,
           repr: repr.as(a as Row & { asn: bigint }),
           after: a,
         })),
         ...ixpRows.map((x) => ({
           type: "ixp-session" as const,
+          action: "create" as const,
           id: x.id,
           repr: repr.ixpSession(ixpName.get(x.connectionId as number) ?? "", String(x.ipAddress)),
           after: x,
         })),
         ...directRows.map((x) => ({
           type: "direct-session" as const,
+          action: "create" as const,
           id: x.id,
           repr: repr.directSession(plan.router.name, String(x.ipAddress)),
           after: x,
@@ -550,24 +553,4 @@ async function insertSessions(
            as t(a, ip, rel, cm, st, r, ac, ad)
     on conflict do nothing
     returning *`;
-}
-
-/**
- * The history rows of what was created, as core/history.ts writes them (its snapshot masks the
- * secrets and drops the bookkeeping), in one statement rather than a createMany of thousands.
- */
-async function recordCreates(
-  tx: Tx,
-  author: HistoryAuthor,
-  entries: Array<{ type: HistoryObjectType; id: number; repr: string; after: Record<string, unknown> }>,
-): Promise<void> {
-  if (!entries.length) return;
-  const reprOf = (r: string) => r.replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, 300);
-  await tx.$executeRaw`
-    insert into "ObjectChange" (actor, "actorName", via, "requestId", "objectType", "objectId", "objectRepr", action, after)
-    select ${author.actor.slice(0, 200)}, ${author.actorName.slice(0, 200)}, ${author.via}, ${author.requestId},
-           t.type, t.id, t.repr, 'create', t.after
-      from unnest(${entries.map((e) => e.type)}::text[], ${entries.map((e) => String(e.id))}::text[],
-                  ${entries.map((e) => reprOf(e.repr))}::text[],
-                  ${entries.map((e) => JSON.stringify(snapshot(e.after)))}::jsonb[]) as t(type, id, repr, after)`;
 }

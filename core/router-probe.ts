@@ -303,7 +303,11 @@ export async function acceptHostKey(
   }
   const row = await loadRouter(s, routerId);
   const name = clip(row.name, 63);
-  if (row.platform === "file") throw new UserError(`${name} is a file router: it has no SSH host key.`);
+  if (row.platform === "file")
+    throw new UserError(
+      `${name} is a file router: it has no SSH host key.`,
+      `\`router show ${name}\` shows where its configuration is written.`,
+    );
   const now = await testRouter(s, routerId, opts);
   if (now.outcome === "failed") {
     throw new UserError(

@@ -7,7 +7,7 @@
 // tried first and leaves the password, or the variable, as the fallback the SSH login offers
 // next.
 import type { SecretBox } from "./crypto.js";
-import type { Database } from "./db.js";
+import type { Database, Prisma } from "./db.js";
 import { UserError } from "./errors.js";
 import { recordChange, type HistoryAuthor, type Tx } from "./history.js";
 
@@ -37,7 +37,10 @@ async function findRouter(tx: Tx, name: string) {
     );
   }
   if (router.platform === "file") {
-    throw new UserError(`${router.name} is a file router: it has no SSH credentials to store.`);
+    throw new UserError(
+      `${router.name} is a file router: it has no SSH credentials to store.`,
+      `Only a router peerbot logs in to has them: in chat, router set ${router.name} platform <junos|iosxr|eos|bird2|frr> makes it one.`,
+    );
   }
   return router;
 }
@@ -62,26 +65,24 @@ export async function storeRouterSecret(
       "Set it to the same key the bot runs with (a new one: openssl rand -base64 32) and run this again.",
     );
   }
-  if (!value) throw new UserError(`No ${WHAT[kind]} was given, so nothing was stored.`);
+  if (!value)
+    throw new UserError(
+      `No ${WHAT[kind]} was given, so nothing was stored.`,
+      kind === "password"
+        ? "Type it at the prompt, or give it as one line on standard input."
+        : "Give the key file with --key-file <path>.",
+    );
   const encrypted = secrets.encrypt(value);
   return db.prisma.$transaction(async (tx) => {
     const before = await findRouter(tx, name);
     const data =
       kind === "password" ? { passwordEnc: encrypted, credentialEnv: "" } : { privateKeyEnc: encrypted };
-    const after = await tx.router.update({ where: { id: before.id }, data });
-    await recordChange(tx, author, {
-      type: "router",
-      id: before.id,
-      repr: before.name,
-      action: "update",
-      before,
-      // Which secret was stored (a new one looks the same as the old: "(set)"), never its value.
-      after: { ...after, credentialStored: WHAT[kind] },
-    });
+    // Which secret was stored (a new one looks the same as the old: "(set)"), never its value.
+    const after = await update(tx, author, before, data, { credentialStored: WHAT[kind] });
     return {
       router: brief(after),
       replacedEnv: kind === "password" ? before.credentialEnv : "",
-      replaced: kind === "password" ? !!before.passwordEnc : !!before.privateKeyEnc,
+      replaced: hasSecret(before, kind),
     };
   });
 }
@@ -95,22 +96,36 @@ export async function clearRouterSecret(
 ): Promise<{ router: StoredSecret["router"]; cleared: boolean }> {
   return db.prisma.$transaction(async (tx) => {
     const before = await findRouter(tx, name);
-    const had = kind === "password" ? !!before.passwordEnc : !!before.privateKeyEnc;
-    if (!had) return { router: brief(before), cleared: false };
-    const after = await tx.router.update({
-      where: { id: before.id },
-      data: kind === "password" ? { passwordEnc: null } : { privateKeyEnc: null },
-    });
-    await recordChange(tx, author, {
-      type: "router",
-      id: before.id,
-      repr: before.name,
-      action: "update",
-      before,
-      after,
-    });
+    if (!hasSecret(before, kind)) return { router: brief(before), cleared: false };
+    const data = kind === "password" ? { passwordEnc: null } : { privateKeyEnc: null };
+    const after = await update(tx, author, before, data);
     return { router: brief(after), cleared: true };
   });
+}
+
+type RouterRow = Awaited<ReturnType<typeof findRouter>>;
+
+const hasSecret = (r: RouterRow, kind: RouterSecretKind) =>
+  kind === "password" ? !!r.passwordEnc : !!r.privateKeyEnc;
+
+/** Writes `data` to the router with its history row; `noted` is added to the row's after. */
+async function update(
+  tx: Tx,
+  author: HistoryAuthor,
+  before: RouterRow,
+  data: Prisma.RouterUpdateInput,
+  noted: Record<string, string> = {},
+) {
+  const after = await tx.router.update({ where: { id: before.id }, data });
+  await recordChange(tx, author, {
+    type: "router",
+    id: before.id,
+    repr: before.name,
+    action: "update",
+    before,
+    after: { ...after, ...noted },
+  });
+  return after;
 }
 
 function brief(r: { id: number; name: string; hostname: string; port: number; username: string }) {

@@ -81,16 +81,18 @@ const describe = (c: { id: number; router: string | null; ipv4: string | null; i
   `#${c.id}${c.router ? ` on ${c.router}` : " (no router)"} ${c.ipv4 ?? c.ipv6 ?? ""}`.trim();
 
 /**
- * The connection `words` start with: `#12` (or 12), or an IXP's name with `router <name>` when
- * `more` says a field follows it. Returns it and the words after.
+ * The connection the words of `line` start with: `#12` (or 12), or an IXP's name with
+ * `router <name>` (in `set`, when a field follows it). Returns it and the words after.
  */
 async function target(
   ctx: CommandContext,
-  words: string[],
-  rerun: (slug: string, rest: string[]) => string,
-  usage: string,
+  line: string | undefined,
   mode: "set" | "remove",
 ): Promise<{ id: number; rest: string[] }> {
+  const words = wordsOf(line);
+  const usage = mode === "set" ? setUsage : removeUsage;
+  const rerun = (slug: string, rest: string[]) =>
+    [`connection ${mode}`, quoteWord(slug), ...rest.map(quoteWord)].join(" ");
   const id = idWord(words[0]);
   if (id !== null) {
     const c = await findConnection(ctx.services.db, id);
@@ -226,14 +228,7 @@ const connectionSet = subcommand({
   words: { positional: ["line"], rest: true, noise: [] },
   schema: raw,
   async handler({ line }, ctx) {
-    const words = wordsOf(line);
-    const t = await target(
-      ctx,
-      words,
-      (slug, rest) => ["connection set", quoteWord(slug), ...rest.map(quoteWord)].join(" "),
-      setUsage,
-      "set",
-    );
+    const t = await target(ctx, line, "set");
     const [fieldWord, ...valueWords] = t.rest;
     const field = fieldWord ? fieldOf(fieldWord) : undefined;
     if (!field)
@@ -292,14 +287,7 @@ const connectionRemove = subcommand({
   words: { positional: ["line"], rest: true, noise: [] },
   schema: raw,
   async handler({ line }, ctx) {
-    const words = wordsOf(line);
-    const t = await target(
-      ctx,
-      words,
-      (slug, rest) => ["connection remove", quoteWord(slug), ...rest.map(quoteWord)].join(" "),
-      removeUsage,
-      "remove",
-    );
+    const t = await target(ctx, line, "remove");
     if (t.rest.length)
       throw new UserError(
         `I did not understand "${clip(t.rest.join(" "))}" in that \`connection remove\` command.`,

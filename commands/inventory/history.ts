@@ -9,6 +9,7 @@ import { findRouterByName } from "../../core/inventory.js";
 import { historyTarget, type HistoryKind, type HistoryTarget } from "../../core/objects/index.js";
 import type { Reply } from "../../core/reply.js";
 import { clip, plural, utc } from "../../core/text.js";
+import { withUsageHint } from "../action-helpers.js";
 import { pageArg, resolveIxpArg } from "../args.js";
 import { quoteWord } from "../grammar.js";
 import { defineCommand, type CommandContext } from "../registry.js";
@@ -100,71 +101,73 @@ const EXAMPLES: Record<HistoryKind, string> = {
   contact: "history contact AS6939",
 };
 
-export const historyCommand = defineCommand({
-  name: "history",
-  aliases: ["changelog"],
-  summary:
-    "The change history of our inventory (Peering Manager's change log): who changed what, when and through what, newest first.",
-  usage,
-  examples: [
-    "history",
-    "history router edge1.lon",
-    "history as 6939",
-    "history ixp linx",
-    "history session AS6939",
-    "history session 195.66.224.21",
-    "history contact AS6939",
-    "history connection #3",
-  ],
-  role: "viewer",
-  args: { positional: ["line"], rest: true, options: ["page"], noise: [] },
-  schema: z.object({ line: z.string().max(300, "That name is too long.").optional(), page: pageArg }),
-  async handler({ line, page }, ctx) {
-    const words = wordsOf(line);
-    const target: HistoryTarget = words.length
-      ? await resolve(ctx, words, page)
-      : { filter: {}, label: "everything" };
-    const { rows, total } = await objectHistory(ctx.services.db, target.filter, page, PER_PAGE);
-    const pages = Math.max(1, Math.ceil(total / PER_PAGE));
-    if (!total) {
-      return {
-        kind: "info",
-        text: words.length
-          ? `No change to ${target.label} is recorded yet (objects made before the history began have none).`
-          : "No change is recorded yet.",
+export const historyCommand = withUsageHint(
+  defineCommand({
+    name: "history",
+    aliases: ["changelog"],
+    summary:
+      "The change history of our inventory (Peering Manager's change log): who changed what, when and through what, newest first.",
+    usage,
+    examples: [
+      "history",
+      "history router edge1.lon",
+      "history as 6939",
+      "history ixp linx",
+      "history session AS6939",
+      "history session 195.66.224.21",
+      "history contact AS6939",
+      "history connection #3",
+    ],
+    role: "viewer",
+    args: { positional: ["line"], rest: true, options: ["page"], noise: [] },
+    schema: z.object({ line: z.string().max(300, "That name is too long.").optional(), page: pageArg }),
+    async handler({ line, page }, ctx) {
+      const words = wordsOf(line);
+      const target: HistoryTarget = words.length
+        ? await resolve(ctx, words, page)
+        : { filter: {}, label: "everything" };
+      const { rows, total } = await objectHistory(ctx.services.db, target.filter, page, PER_PAGE);
+      const pages = Math.max(1, Math.ceil(total / PER_PAGE));
+      if (!total) {
+        return {
+          kind: "info",
+          text: words.length
+            ? `No change to ${target.label} is recorded yet (objects made before the history began have none).`
+            : "No change is recorded yet.",
+        };
+      }
+      if (page > pages)
+        return {
+          kind: "warning",
+          text: `The history of ${target.label} has ${plural(pages, "page")}; page ${page} is past the end.`,
+        };
+      const base = ["history", ...words.map(quoteWord)].join(" ");
+      const mixed = new Set(rows.map((r) => r.objectType)).size > 1 || !words.length;
+      const reply: Reply = {
+        title: `History: ${target.label}`,
+        text: `${plural(total, "change")}, newest first${pages > 1 ? `; page ${page} of ${pages}` : ""}.${target.gone ? " It no longer exists." : ""}`,
+        table: {
+          columns: ["when", "who", "via", "action", "object", "changes"],
+          rows: rows.map((r) => [
+            utc(r.at),
+            clip(r.actorName || r.actor, 40),
+            r.via,
+            r.action,
+            clip(mixed ? `${r.objectType} ${r.objectRepr}` : r.objectRepr, 60),
+            changes(r),
+          ]),
+        },
+        pagination:
+          pages > 1
+            ? {
+                page,
+                pages,
+                prev: page > 1 ? `cmd:${base} page:${page - 1}` : undefined,
+                next: page < pages ? `cmd:${base} page:${page + 1}` : undefined,
+              }
+            : undefined,
       };
-    }
-    if (page > pages)
-      return {
-        kind: "warning",
-        text: `The history of ${target.label} has ${plural(pages, "page")}; page ${page} is past the end.`,
-      };
-    const base = ["history", ...words.map(quoteWord)].join(" ");
-    const mixed = new Set(rows.map((r) => r.objectType)).size > 1 || !words.length;
-    const reply: Reply = {
-      title: `History: ${target.label}`,
-      text: `${plural(total, "change")}, newest first${pages > 1 ? `; page ${page} of ${pages}` : ""}.${target.gone ? " It no longer exists." : ""}`,
-      table: {
-        columns: ["when", "who", "via", "action", "object", "changes"],
-        rows: rows.map((r) => [
-          utc(r.at),
-          clip(r.actorName || r.actor, 40),
-          r.via,
-          r.action,
-          clip(mixed ? `${r.objectType} ${r.objectRepr}` : r.objectRepr, 60),
-          changes(r),
-        ]),
-      },
-      pagination:
-        pages > 1
-          ? {
-              page,
-              pages,
-              prev: page > 1 ? `cmd:${base} page:${page - 1}` : undefined,
-              next: page < pages ? `cmd:${base} page:${page + 1}` : undefined,
-            }
-          : undefined,
-    };
-    return reply;
-  },
-});
+      return reply;
+    },
+  }),
+);

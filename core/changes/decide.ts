@@ -1,5 +1,6 @@
 // Decide: approve (not by anyone whose request the change carries; the deploy is queued),
 // reject (another's request needs an approver), expire.
+import { enqueueInTime } from "../enqueue.js";
 import { PermissionError, UserError } from "../errors.js";
 import type { Actor } from "../roles.js";
 import { clip } from "../text.js";
@@ -90,26 +91,20 @@ export async function approveChange(s: ChangeServices, id: number, actor: Actor)
   return (await loadChange(s.db, id)) as ChangeRow;
 }
 
-/** How long an enqueue may take before the caller is answered and the reconciler takes over. */
-const ENQUEUE_TIMEOUT_MS = 5_000;
-
 /** Queues the deploy job of attempt `attempt`; a queue that cannot be reached is noted, not thrown. */
 export async function queueDeploy(
   s: ChangeServices,
   c: { id: number; uid: string },
   attempt: number,
 ): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      s.jobs.enqueue(DEPLOY_QUEUE, "deploy", { changeId: c.id, attempt }, { jobId: deployJobId(c, attempt) }),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error("the job queue did not answer in time")),
-          ENQUEUE_TIMEOUT_MS,
-        );
-      }),
-    ]);
+    await enqueueInTime(
+      s.jobs,
+      DEPLOY_QUEUE,
+      "deploy",
+      { changeId: c.id, attempt },
+      { jobId: deployJobId(c, attempt) },
+    );
     return true;
   } catch (err) {
     s.log.warn("could not queue a deploy; the reconciler will queue it again", {
@@ -122,8 +117,6 @@ export async function queueDeploy(
       "the job queue could not be reached; the deploy is queued again when it can be",
     ).catch(() => {});
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -368,6 +368,16 @@ function peerProblem(asn: bigint, peer: PeerFacts | undefined): string | null {
   return null;
 }
 
+const SYNC_HINT = "Check the number, or run `sync` to refresh the PeeringDB mirror.";
+
+/** The network `asn` names, or the sentence (with `hint`) saying why peerbot cannot write to it. */
+function peerOf(facts: Facts, asn: bigint, hint: string): PeerFacts {
+  const peer = facts.peers.get(asn);
+  const problem = peerProblem(asn, peer);
+  if (problem || !peer) throw new UserError(problem ?? "", hint);
+  return peer;
+}
+
 const ixpDetail = (x: SharedIxpContext | null) => (x ? { id: x.id, name: x.name } : null);
 
 /** A peering request to one network, or the sentence saying why not. */
@@ -378,10 +388,7 @@ function peeringRequest(
   ixpId: number | undefined,
   over: { to?: string[]; cc?: string[] },
 ): Composed {
-  const peer = facts.peers.get(asn);
-  const problem = peerProblem(asn, peer);
-  if (problem || !peer)
-    throw new UserError(problem ?? "", "Check the number, or run `sync` to refresh the PeeringDB mirror.");
+  const peer = peerOf(facts, asn, SYNC_HINT);
   const special = specialAsn(Number(asn));
   if (special && !special.peerable)
     throw new UserError(`AS${asn} is ${special.what}: peerbot does not ask it to peer.`);
@@ -460,6 +467,7 @@ async function sessionsConfigured(s: Services, input: ComposeInput): Promise<Com
     if (change.status !== "deployed")
       throw new UserError(
         `Change #${change.id} is not deployed (it is ${change.status.replace(/_/g, " ")}), so its sessions are not up to announce.`,
+        `\`change ${change.id}\` shows where it stands; its peers can be told once it is deployed.`,
       );
     routerId = change.routerId;
     localAsId ??= change.router.localAsId;
@@ -474,9 +482,7 @@ async function sessionsConfigured(s: Services, input: ComposeInput): Promise<Com
   localAsId = await resolveLocalAs(s, { localAsId, ixpId: input.ixpId, routerId });
   const facts = await loadFacts(s.db, localAsId, [input.peerAsn]);
   const st = setup(s, "sessions_configured", input.requester, facts);
-  const peer = facts.peers.get(input.peerAsn);
-  const problem = peerProblem(input.peerAsn, peer);
-  if (problem || !peer) throw new UserError(problem ?? "", "Check the number.");
+  const peer = peerOf(facts, input.peerAsn, "Check the number.");
   const who = asLabel(peer.asn, peer.name);
   const ixpSet = new Set(ids?.ixp ?? []);
   const directSet = new Set(ids?.direct ?? []);
@@ -620,9 +626,7 @@ function maintenanceNotice(
   ids: { ixp: number[]; direct: number[] },
   over: { to?: string[]; cc?: string[] },
 ): Composed {
-  const peer = facts.peers.get(asn);
-  const problem = peerProblem(asn, peer);
-  if (problem || !peer) throw new UserError(problem ?? "");
+  const peer = peerOf(facts, asn, SYNC_HINT);
   const ixpSet = new Set(ids.ixp);
   const directSet = new Set(ids.direct);
   const rows = peer.sessions.filter((x) => (x.kind === "ixp" ? ixpSet.has(x.id) : directSet.has(x.id)));

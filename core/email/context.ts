@@ -305,10 +305,10 @@ export async function loadFacts(db: Database, localAsId: number, asns: readonly 
       speed: r.speed,
     });
   }
+  /** The sessions list of the peer an AS row id is, when it is one of the peers loaded. */
+  const sessionsOf = (asId: number) => peers.get(asnById.get(asId) as bigint)?.sessions;
   for (const s of ixpSessions) {
-    const peer = peers.get(asnById.get(s.autonomousSystemId) as bigint);
-    if (!peer) continue;
-    peer.sessions.push({
+    sessionsOf(s.autonomousSystemId)?.push({
       kind: "ixp",
       id: s.id,
       connectionId: s.connectionId,
@@ -321,9 +321,7 @@ export async function loadFacts(db: Database, localAsId: number, asns: readonly 
     });
   }
   for (const s of directSessions) {
-    const peer = peers.get(asnById.get(s.autonomousSystemId) as bigint);
-    if (!peer) continue;
-    peer.sessions.push({
+    sessionsOf(s.autonomousSystemId)?.push({
       kind: "direct",
       id: s.id,
       connectionId: null,

@@ -10,6 +10,7 @@
 // as interrupted and queues the next, which sends it again with the SAME Message-ID (which the
 // recipients' systems use to drop the duplicate).
 import type { Prisma } from "../db.js";
+import { enqueueInTime } from "../enqueue.js";
 import { UserError } from "../errors.js";
 import { MailError, type MailResult, type OutgoingMail } from "../ports.js";
 import type { Actor } from "../roles.js";
@@ -33,9 +34,6 @@ import {
 import { emailJobId } from "./refs.js";
 import { noteRequested } from "./tracking.js";
 
-/** How long an enqueue may take before the caller is answered and the reconciler takes over. */
-const ENQUEUE_TIMEOUT_MS = 5_000;
-
 /** The delay before attempt `attempt` of a round (the first is at once). */
 export function retryDelay(s: Pick<EmailCore, "config">, attemptInRound: number): number {
   return attemptInRound <= 1 ? 0 : s.config.PEERBOT_EMAIL_RETRY_DELAY * 2 ** (attemptInRound - 2);
@@ -51,22 +49,14 @@ export async function enqueueAttempt(
   attempt: number,
   delayMs = 0,
 ): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      s.jobs.enqueue(
-        EMAIL_QUEUE,
-        "email",
-        { emailId: e.id, attempt },
-        { jobId: emailJobId(e, attempt), ...(delayMs > 0 ? { delayMs } : {}) },
-      ),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error("the job queue did not answer in time")),
-          ENQUEUE_TIMEOUT_MS,
-        );
-      }),
-    ]);
+    await enqueueInTime(
+      s.jobs,
+      EMAIL_QUEUE,
+      "email",
+      { emailId: e.id, attempt },
+      { jobId: emailJobId(e, attempt), ...(delayMs > 0 ? { delayMs } : {}) },
+    );
     return true;
   } catch (err) {
     s.log.warn("could not queue an e-mail; the reconciler will queue it again", {
@@ -74,8 +64,6 @@ export async function enqueueAttempt(
       err: errorLine(err),
     });
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

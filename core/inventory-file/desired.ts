@@ -14,6 +14,7 @@ import {
   hostOf,
   inferCommunityKind,
   type AsRec,
+  type Attachments,
   type CommunityRec,
   type ConnectionRec,
   type ContactRec,
@@ -85,6 +86,13 @@ export interface Problems {
 }
 
 const sorted = (xs: string[] | undefined) => [...(xs ?? [])].sort(byText);
+
+/** An object's attachments as the file lists them (none when left out), sorted. */
+const attachmentsOf = (x: Partial<Attachments>): Attachments => ({
+  import_policies: sorted(x.import_policies),
+  export_policies: sorted(x.export_policies),
+  communities: sorted(x.communities),
+});
 
 /** A stored secret the file says to keep, when this database holds none: warned, then kept as it is. */
 function keepSecret<T extends SecretRef>(
@@ -176,9 +184,7 @@ export function buildDesired(
       name: x.name ?? x.slug,
       status: x.status ?? "enabled",
       comments: x.comments ?? "",
-      import_policies: sorted(x.import_policies),
-      export_policies: sorted(x.export_policies),
-      communities: sorted(x.communities),
+      ...attachmentsOf(x),
     };
     once(d.groups, x.slug, { rec, path, cur: state.groups.get(x.slug) }, `group ${x.slug}`);
   });
@@ -217,9 +223,7 @@ export function buildDesired(
       sync_policy: x.sync?.policy ?? true,
       email_from: x.email_from ?? "",
       email_reply_to: x.email_reply_to ?? "",
-      import_policies: sorted(x.import_policies),
-      export_policies: sorted(x.export_policies),
-      communities: sorted(x.communities),
+      ...attachmentsOf(x),
     };
     once(d.ases, x.asn, { rec, path, cur }, `AS${x.asn}`);
     if (x.contacts !== undefined) d.contactsListed.add(x.asn);
@@ -287,9 +291,7 @@ export function buildDesired(
       prefixes: x.prefixes ?? cur?.rec.prefixes ?? pdb?.prefixes ?? [],
       status: x.status ?? "enabled",
       comments: x.comments ?? "",
-      import_policies: sorted(x.import_policies),
-      export_policies: sorted(x.export_policies),
-      communities: sorted(x.communities),
+      ...attachmentsOf(x),
     };
     once(d.ixps, x.slug, { rec, path, cur }, `IXP ${x.slug}`);
   });
@@ -410,9 +412,7 @@ export function buildDesired(
         passive: s.passive ?? false,
         bfd: s.bfd ?? false,
         comments: s.comments ?? "",
-        import_policies: sorted(s.import_policies),
-        export_policies: sorted(s.export_policies),
-        communities: sorted(s.communities),
+        ...attachmentsOf(s),
       };
       d.ixpSessions.push({ rec: srec, path: spath, cur: scur, conn });
     });
@@ -461,9 +461,7 @@ export function buildDesired(
       passive: x.passive ?? false,
       bfd: x.bfd ?? false,
       comments: x.comments ?? "",
-      import_policies: sorted(x.import_policies),
-      export_policies: sorted(x.export_policies),
-      communities: sorted(x.communities),
+      ...attachmentsOf(x),
     };
     d.directSessions.push({ rec, path, cur });
   });

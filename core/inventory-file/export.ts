@@ -38,43 +38,40 @@ function links(o: Obj, r: Attachments): void {
   put(o, "communities", r.communities, []);
 }
 
+/** The records of one kind, in the file's order. */
+const recs = <R>(stored: Map<unknown, { rec: R }>, order: (a: R, b: R) => number): R[] =>
+  [...stored.values()].map((s) => s.rec).sort(order);
+
+const bySlug = (a: { slug: string }, b: { slug: string }) => byText(a.slug, b.slug);
+
 /** The file's object for each section, from what the database holds. */
 export function inventoryObject(state: State): { file: Obj; counts: Record<Kind, number> } {
-  const policies = [...state.policies.values()]
-    .map((s) => s.rec)
-    .sort((a, b) => byText(a.slug, b.slug))
-    .map((r) => {
-      const o: Obj = { slug: r.slug };
-      put(o, "name", r.name, r.slug);
-      put(o, "kind", r.kind, "import_export");
-      put(o, "family", r.family, "all");
-      put(o, "weight", r.weight, 0);
-      put(o, "comments", r.comments, "");
-      return o;
-    });
-  const communities = [...state.communities.values()]
-    .map((s) => s.rec)
-    .sort((a, b) => byText(a.slug, b.slug))
-    .map((r) => {
-      const o: Obj = { slug: r.slug };
-      put(o, "name", r.name, r.slug);
-      o.value = r.value;
-      put(o, "kind", r.kind, inferCommunityKind(r.value));
-      put(o, "direction", r.direction, "ingress");
-      put(o, "comments", r.comments, "");
-      return o;
-    });
-  const groups = [...state.groups.values()]
-    .map((s) => s.rec)
-    .sort((a, b) => byText(a.slug, b.slug))
-    .map((r) => {
-      const o: Obj = { slug: r.slug };
-      put(o, "name", r.name, r.slug);
-      put(o, "status", r.status, "enabled");
-      put(o, "comments", r.comments, "");
-      links(o, r);
-      return o;
-    });
+  const policies = recs(state.policies, bySlug).map((r) => {
+    const o: Obj = { slug: r.slug };
+    put(o, "name", r.name, r.slug);
+    put(o, "kind", r.kind, "import_export");
+    put(o, "family", r.family, "all");
+    put(o, "weight", r.weight, 0);
+    put(o, "comments", r.comments, "");
+    return o;
+  });
+  const communities = recs(state.communities, bySlug).map((r) => {
+    const o: Obj = { slug: r.slug };
+    put(o, "name", r.name, r.slug);
+    o.value = r.value;
+    put(o, "kind", r.kind, inferCommunityKind(r.value));
+    put(o, "direction", r.direction, "ingress");
+    put(o, "comments", r.comments, "");
+    return o;
+  });
+  const groups = recs(state.groups, bySlug).map((r) => {
+    const o: Obj = { slug: r.slug };
+    put(o, "name", r.name, r.slug);
+    put(o, "status", r.status, "enabled");
+    put(o, "comments", r.comments, "");
+    links(o, r);
+    return o;
+  });
   const contactsOf = new Map<number, Obj[]>();
   const contacts = [...state.contacts].sort(
     (a, b) =>
@@ -92,69 +89,60 @@ export function inventoryObject(state: State): { file: Obj; counts: Record<Kind,
     put(o, "phone", c.rec.phone, "");
     contactsOf.set(c.rec.asn, [...(contactsOf.get(c.rec.asn) ?? []), o]);
   }
-  const ases = [...state.ases.values()]
-    .map((s) => s.rec)
-    .sort((a, b) => a.asn - b.asn)
-    .map((r) => {
-      const o: Obj = { asn: r.asn, name: r.name };
-      put(o, "affiliated", r.affiliated, false);
-      o.irr_as_set = r.irr_as_set;
-      o.ipv4_max_prefixes = r.ipv4_max_prefixes;
-      o.ipv6_max_prefixes = r.ipv6_max_prefixes;
-      o.policy = r.policy;
-      o.peeringdb_id = r.peeringdb_id;
-      const sync: Obj = {};
-      put(sync, "name", r.sync_name, true);
-      put(sync, "irr_as_set", r.sync_irr_as_set, true);
-      put(sync, "max_prefixes", r.sync_max_prefixes, true);
-      put(sync, "policy", r.sync_policy, true);
-      if (Object.keys(sync).length) o.sync = sync;
-      put(o, "comments", r.comments, "");
-      put(o, "email_from", r.email_from, "");
-      put(o, "email_reply_to", r.email_reply_to, "");
-      links(o, r);
-      const cs = contactsOf.get(r.asn);
-      if (cs) o.contacts = cs;
-      return o;
-    });
-  const ixps = [...state.ixps.values()]
-    .map((s) => s.rec)
-    .sort((a, b) => byText(a.slug, b.slug))
-    .map((r) => {
-      const o: Obj = {
-        slug: r.slug,
-        name: r.name,
-        local_as: r.local_as,
-        peeringdb_ix_id: r.peeringdb_ix_id,
-        peeringdb_ixlan_id: r.peeringdb_ixlan_id,
-        prefixes: r.prefixes,
-      };
-      put(o, "status", r.status, "enabled");
-      put(o, "comments", r.comments, "");
-      links(o, r);
-      return o;
-    });
-  const routers = [...state.routers.values()]
-    .map((s) => s.rec)
-    .sort((a, b) => byText(a.name, b.name))
-    .map((r) => {
-      const o: Obj = { name: r.name, hostname: r.hostname };
-      put(o, "port", r.port, 22);
-      o.platform = r.platform;
-      o.local_as = r.local_as;
-      put(o, "status", r.status, "enabled");
-      put(o, "template", r.template, "");
-      put(o, "config_path", r.config_path, "");
-      put(o, "bgp_router_id", r.bgp_router_id, "");
-      put(o, "poll_session_state", r.poll_session_state, false);
-      put(o, "four_eyes", r.four_eyes, true);
-      put(o, "username", r.username, "");
-      put(o, "credential", r.credential, "none");
-      put(o, "private_key", r.private_key, "none");
-      put(o, "host_key", r.host_key, "");
-      put(o, "comments", r.comments, "");
-      return o;
-    });
+  const ases = recs(state.ases, (a, b) => a.asn - b.asn).map((r) => {
+    const o: Obj = { asn: r.asn, name: r.name };
+    put(o, "affiliated", r.affiliated, false);
+    o.irr_as_set = r.irr_as_set;
+    o.ipv4_max_prefixes = r.ipv4_max_prefixes;
+    o.ipv6_max_prefixes = r.ipv6_max_prefixes;
+    o.policy = r.policy;
+    o.peeringdb_id = r.peeringdb_id;
+    const sync: Obj = {};
+    put(sync, "name", r.sync_name, true);
+    put(sync, "irr_as_set", r.sync_irr_as_set, true);
+    put(sync, "max_prefixes", r.sync_max_prefixes, true);
+    put(sync, "policy", r.sync_policy, true);
+    if (Object.keys(sync).length) o.sync = sync;
+    put(o, "comments", r.comments, "");
+    put(o, "email_from", r.email_from, "");
+    put(o, "email_reply_to", r.email_reply_to, "");
+    links(o, r);
+    const cs = contactsOf.get(r.asn);
+    if (cs) o.contacts = cs;
+    return o;
+  });
+  const ixps = recs(state.ixps, bySlug).map((r) => {
+    const o: Obj = {
+      slug: r.slug,
+      name: r.name,
+      local_as: r.local_as,
+      peeringdb_ix_id: r.peeringdb_ix_id,
+      peeringdb_ixlan_id: r.peeringdb_ixlan_id,
+      prefixes: r.prefixes,
+    };
+    put(o, "status", r.status, "enabled");
+    put(o, "comments", r.comments, "");
+    links(o, r);
+    return o;
+  });
+  const routers = recs(state.routers, (a, b) => byText(a.name, b.name)).map((r) => {
+    const o: Obj = { name: r.name, hostname: r.hostname };
+    put(o, "port", r.port, 22);
+    o.platform = r.platform;
+    o.local_as = r.local_as;
+    put(o, "status", r.status, "enabled");
+    put(o, "template", r.template, "");
+    put(o, "config_path", r.config_path, "");
+    put(o, "bgp_router_id", r.bgp_router_id, "");
+    put(o, "poll_session_state", r.poll_session_state, false);
+    put(o, "four_eyes", r.four_eyes, true);
+    put(o, "username", r.username, "");
+    put(o, "credential", r.credential, "none");
+    put(o, "private_key", r.private_key, "none");
+    put(o, "host_key", r.host_key, "");
+    put(o, "comments", r.comments, "");
+    return o;
+  });
 
   const sessionsOf = new Map<number, State["ixpSessions"]>();
   for (const s of state.ixpSessions)

@@ -1,6 +1,7 @@
 // Reading an inventory file: YAML (with a line counter, so that every error names its line),
 // then the zod schema. Errors read "inventory.yaml:42: routers[3].platform: expected one of
 // junos, iosxr, eos, bird2, frr, file", one per problem, in file order.
+import { levenshtein } from "../text.js";
 import { isMap, isNode, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { inventoryFileSchema, type InventoryFile } from "./schema.js";
@@ -25,25 +26,6 @@ export function pathText(path: Path): string {
   let out = "";
   for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${p}` : p;
   return out;
-}
-
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j] as number;
-      prev[j] = Math.min(
-        (prev[j] as number) + 1,
-        (prev[j - 1] as number) + 1,
-        diag + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      diag = tmp;
-    }
-  }
-  return prev[b.length] as number;
 }
 
 /** The fields an object at `path` may have, for "did you mean": read off the schema. */
@@ -72,7 +54,7 @@ function knownKeys(schema: z.ZodType, path: Path): string[] {
 function suggestion(key: string, known: string[]): string {
   const k = key.toLowerCase();
   const best = known
-    .map((c) => ({ c, d: distance(k, c) }))
+    .map((c) => ({ c, d: levenshtein(k, c) }))
     .filter((x) => x.d <= Math.max(1, Math.floor(x.c.length / 3)))
     .sort((a, b) => a.d - b.d)[0];
   return best

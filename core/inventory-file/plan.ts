@@ -6,7 +6,7 @@
 import { hostOf, inPrefix, kindCount, KINDS, type Kind } from "./model.js";
 import type { Desired, DesiredInventory, Problems } from "./desired.js";
 import type { Located, Path } from "./parse.js";
-import type { Section } from "./schema.js";
+import { SECTIONS, type Section } from "./schema.js";
 import type { State, Stored } from "./state.js";
 
 export interface FieldChange {
@@ -268,18 +268,7 @@ export function buildPlan(
   }
 
   ops.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
-  const untouched = (
-    [
-      "policies",
-      "communities",
-      "groups",
-      "autonomous_systems",
-      "ixps",
-      "routers",
-      "connections",
-      "direct_sessions",
-    ] as Section[]
-  ).filter((s) => !d.sections.has(s));
+  const untouched = SECTIONS.filter((s) => !d.sections.has(s));
   return {
     ops,
     kept,

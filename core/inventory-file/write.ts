@@ -3,8 +3,7 @@
 // statements each (sql.ts), attachments, deletes children first, then one history row per
 // object. Secrets are never written from a file: a reference may only drop a stored one or
 // name a variable.
-import type { HistoryAuthor, HistoryEntry, Tx } from "../history.js";
-import { recordChangesInBulk } from "./history-bulk.js";
+import { recordChanges, type HistoryAuthor, type HistoryEntry, type Tx } from "../history.js";
 import { KINDS, type Attachments, type IxpSessionRec, type Kind } from "./model.js";
 import { fieldChanges, type Plan } from "./plan.js";
 import { deleteRows, insertRows, updateRows, writePairs } from "./sql.js";
@@ -196,7 +195,7 @@ export async function writePlan(tx: Tx, plan: Plan, author: HistoryAuthor): Prom
   gone("ixp-session", state.ixpSessions);
   gone("direct-session", state.directSessions);
 
-  result.historyRows = await recordChangesInBulk(tx, author, history);
+  result.historyRows = await recordChanges(tx, author, history);
   return result;
 }
 

@@ -77,6 +77,33 @@ export async function findGroup(db: Database | { prisma: Tx }, query: string) {
 // Add
 // ---------------------------------------------------------------------------
 
+/**
+ * One `add`: `create` (which refuses a name already taken) and its history row in one
+ * transaction. An add that loses a race to another of the same slug is refused the same way.
+ */
+async function addOne<T extends { id: number }>(
+  db: Database,
+  kind: ObjectKind,
+  slug: string,
+  actor: Actor | HistoryAuthor,
+  create: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const author = "platform" in actor ? chatAuthor(actor) : actor;
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const row = await create(tx);
+      await recordChange(tx, author, { type: kind, id: row.id, repr: slug, action: "create", after: row });
+      return row;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      const w = KIND_WORDS[kind];
+      throw new UserError(`There is already a ${w.one} called ${slug}.`, `\`${w.list}\` lists them.`);
+    }
+    throw err;
+  }
+}
+
 export interface PolicyInput {
   slug: string;
   kind: PolicyKind;
@@ -91,36 +118,22 @@ export async function addPolicy(db: Database, input: PolicyInput, actor: Actor |
   const slug = checkSlug(input.slug, "routing policy");
   const name = input.name === undefined ? slug : checkName(input.name, "policy");
   const symbol = policySymbol(slug);
-  const author = "platform" in actor ? chatAuthor(actor) : actor;
-  try {
-    return await db.prisma.$transaction(async (tx) => {
-      const all = await tx.routingPolicy.findMany({ select: { slug: true } });
-      const same = all.find(
-        (p) => p.slug.toLowerCase() === slug.toLowerCase() || policySymbol(p.slug) === symbol,
+  return addOne(db, "policy", slug, actor, async (tx) => {
+    const all = await tx.routingPolicy.findMany({ select: { slug: true } });
+    const same = all.find(
+      (p) => p.slug.toLowerCase() === slug.toLowerCase() || policySymbol(p.slug) === symbol,
+    );
+    if (same)
+      throw new UserError(
+        same.slug === slug
+          ? `There is already a routing policy called ${slug}.`
+          : `The routing policy ${same.slug} already exists, and ${slug} would have the same name on a router (${symbol} in BIRD).`,
+        "`policies` lists them.",
       );
-      if (same)
-        throw new UserError(
-          same.slug === slug
-            ? `There is already a routing policy called ${slug}.`
-            : `The routing policy ${same.slug} already exists, and ${slug} would have the same name on a router (${symbol} in BIRD).`,
-          "`policies` lists them.",
-        );
-      const row = await tx.routingPolicy.create({
-        data: { slug, name, kind: input.kind, addressFamily: input.family, weight: input.weight },
-      });
-      await recordChange(tx, author, {
-        type: "policy",
-        id: row.id,
-        repr: slug,
-        action: "create",
-        after: row,
-      });
-      return row;
+    return tx.routingPolicy.create({
+      data: { slug, name, kind: input.kind, addressFamily: input.family, weight: input.weight },
     });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new UserError(`There is already a routing policy called ${slug}.`);
-    throw err;
-  }
+  });
 }
 
 export interface CommunityInput {
@@ -135,31 +148,17 @@ export async function addCommunity(db: Database, input: CommunityInput, actor: A
   const name = checkName(input.name, "community");
   const slug = slugFromName(name, "community");
   const parsed: CommunityValue = inferCommunity(input.value);
-  const author = "platform" in actor ? chatAuthor(actor) : actor;
-  try {
-    return await db.prisma.$transaction(async (tx) => {
-      const same = await tx.community.findFirst({ where: { slug: { equals: slug, mode: "insensitive" } } });
-      if (same)
-        throw new UserError(
-          `There is already a community called ${same.slug} (${same.value}).`,
-          "`communities` lists them; give this one another name.",
-        );
-      const row = await tx.community.create({
-        data: { name, slug, value: parsed.value, kind: parsed.kind, direction: input.direction },
-      });
-      await recordChange(tx, author, {
-        type: "community",
-        id: row.id,
-        repr: slug,
-        action: "create",
-        after: row,
-      });
-      return row;
+  return addOne(db, "community", slug, actor, async (tx) => {
+    const same = await tx.community.findFirst({ where: { slug: { equals: slug, mode: "insensitive" } } });
+    if (same)
+      throw new UserError(
+        `There is already a community called ${same.slug} (${same.value}).`,
+        "`communities` lists them; give this one another name.",
+      );
+    return tx.community.create({
+      data: { name, slug, value: parsed.value, kind: parsed.kind, direction: input.direction },
     });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new UserError(`There is already a community called ${slug}.`);
-    throw err;
-  }
+  });
 }
 
 /** `group add`: the slug is made from the name. */
@@ -171,20 +170,12 @@ export async function addGroup(
   const name = checkName(input.name, "BGP group");
   const slug = slugFromName(name, "BGP group");
   const comments = input.description === undefined ? "" : clip(input.description.trim(), 500);
-  const author = "platform" in actor ? chatAuthor(actor) : actor;
-  try {
-    return await db.prisma.$transaction(async (tx) => {
-      const same = await tx.bgpGroup.findFirst({ where: { slug: { equals: slug, mode: "insensitive" } } });
-      if (same)
-        throw new UserError(`There is already a BGP group called ${same.slug}.`, "`groups` lists them.");
-      const row = await tx.bgpGroup.create({ data: { name, slug, comments } });
-      await recordChange(tx, author, { type: "group", id: row.id, repr: slug, action: "create", after: row });
-      return row;
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new UserError(`There is already a BGP group called ${slug}.`);
-    throw err;
-  }
+  return addOne(db, "group", slug, actor, async (tx) => {
+    const same = await tx.bgpGroup.findFirst({ where: { slug: { equals: slug, mode: "insensitive" } } });
+    if (same)
+      throw new UserError(`There is already a BGP group called ${same.slug}.`, "`groups` lists them.");
+    return tx.bgpGroup.create({ data: { name, slug, comments } });
+  });
 }
 
 // ---------------------------------------------------------------------------

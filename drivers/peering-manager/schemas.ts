@@ -41,6 +41,8 @@ const flag = z
   .boolean()
   .nullish()
   .transform((v) => v ?? false);
+/** `s`, or null when left out or null. */
+const orNull = <T extends z.ZodType>(s: T) => s.nullish().transform((v) => v ?? null);
 const asn = z.int().min(1).max(MAX_ASN);
 const count = z.int().min(0).max(2_147_483_647);
 
@@ -88,9 +90,9 @@ const autonomousSystem = z.object({
   comments: text,
   irr_as_set: optText,
   irr_as_set_peeringdb_sync: flag,
-  ipv6_max_prefixes: count.nullish().transform((v) => v ?? null),
+  ipv6_max_prefixes: orNull(count),
   ipv6_max_prefixes_peeringdb_sync: flag,
-  ipv4_max_prefixes: count.nullish().transform((v) => v ?? null),
+  ipv4_max_prefixes: orNull(count),
   ipv4_max_prefixes_peeringdb_sync: flag,
   import_routing_policies: refs,
   export_routing_policies: refs,
@@ -103,16 +105,13 @@ const internetExchange = z.object({
   name: z.string(),
   slug: z.string(),
   description: text,
-  peeringdb_ixlan: z
-    .union([id, ref.transform((r) => r.id)])
-    .nullish()
-    .transform((v) => v ?? null),
+  peeringdb_ixlan: orNull(z.union([id, ref.transform((r) => r.id)])),
   peeringdb_prefixes: z
     .record(z.string(), z.array(z.string()))
     .nullish()
     .transform((v) => v ?? {}),
   status: choice,
-  local_autonomous_system: asRef.nullish().transform((v) => v ?? null),
+  local_autonomous_system: orNull(asRef),
   import_routing_policies: refs,
   export_routing_policies: refs,
   communities: refs,
@@ -121,22 +120,14 @@ const internetExchange = z.object({
 const connection = z.object({
   id,
   name: text,
-  peeringdb_netixlan: z
-    .union([id, ref.transform((r) => r.id)])
-    .nullish()
-    .transform((v) => v ?? null),
+  peeringdb_netixlan: orNull(z.union([id, ref.transform((r) => r.id)])),
   status: choice,
-  vlan: z
-    .int()
-    .min(0)
-    .max(4095)
-    .nullish()
-    .transform((v) => v ?? null),
+  vlan: orNull(z.int().min(0).max(4095)),
   mac_address: optText,
   ipv6_address: optAddress,
   ipv4_address: optAddress,
-  internet_exchange_point: namedRef.nullish().transform((v) => v ?? null),
-  router: namedRef.nullish().transform((v) => v ?? null),
+  internet_exchange_point: orNull(namedRef),
+  router: orNull(namedRef),
   interface: text,
   description: text,
   comments: text,
@@ -153,12 +144,12 @@ const router = z.object({
   id,
   name: z.string(),
   hostname: z.string(),
-  platform: namedRef.nullish().transform((v) => v ?? null),
+  platform: orNull(namedRef),
   status: choice,
   poll_bgp_sessions_state: flag,
-  configuration_template: namedRef.nullish().transform((v) => v ?? null),
+  configuration_template: orNull(namedRef),
   communities: refs,
-  local_autonomous_system: asRef.nullish().transform((v) => v ?? null),
+  local_autonomous_system: orNull(asRef),
   napalm_username: optText,
   comments: text,
 }) satisfies z.ZodType<PmRouter>;
@@ -204,36 +195,31 @@ const session = {
   ip_address: address,
   status: choice,
   password: optText,
-  multihop_ttl: z
-    .int()
-    .min(0)
-    .max(255)
-    .nullish()
-    .transform((v) => v ?? null),
+  multihop_ttl: orNull(z.int().min(0).max(255)),
   passive: flag,
   import_routing_policies: refs,
   export_routing_policies: refs,
   communities: refs,
-  bfd: ref.nullish().transform((v) => v ?? null),
+  bfd: orNull(ref),
   comments: text,
 };
 
 const ixpSession = z.object({
   ...session,
-  ixp_connection: ref.nullish().transform((v) => v ?? null),
+  ixp_connection: orNull(ref),
   is_route_server: flag,
 }) satisfies z.ZodType<PmIxpSession>;
 
 const directSession = z.object({
   ...session,
-  local_autonomous_system: asRef.nullish().transform((v) => v ?? null),
+  local_autonomous_system: orNull(asRef),
   local_ip_address: optAddress,
-  bgp_group: namedRef.nullish().transform((v) => v ?? null),
+  bgp_group: orNull(namedRef),
   relationship: z
     .union([namedRef, z.string()])
     .nullish()
     .transform((v) => (v === "" || v === undefined ? null : v)),
-  router: namedRef.nullish().transform((v) => v ?? null),
+  router: orNull(namedRef),
 }) satisfies z.ZodType<PmDirectSession>;
 
 const contact = z.object({
@@ -249,7 +235,7 @@ const contactAssignment = z.object({
   content_type: z.string(),
   object_id: id,
   contact: namedRef,
-  role: namedRef.nullish().transform((v) => v ?? null),
+  role: orNull(namedRef),
 }) satisfies z.ZodType<PmContactAssignment>;
 
 const email = z.object({

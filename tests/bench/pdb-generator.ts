@@ -7,6 +7,7 @@
 // references, ASNs, names and addresses are generated. Names include quotes, unicode,
 // backslashes and the odd newline.
 import { loadFixtures, type Raw } from "../fakes/peeringdb-server.js";
+import { ODD_NAMES } from "../helpers/hostile-names.js";
 
 export interface GeneratedPeeringDb {
   data: Record<string, Raw[]>;
@@ -87,18 +88,6 @@ const SUFFIXES = [
   "Sp. z o.o.",
   "K.K.",
   "Pty Ltd",
-];
-const ODD_NAMES = [
-  'BT\'s "Global" Network',
-  "Telefónica Germany GmbH & Co. OHG",
-  "PŸUR - Süd",
-  "Łódź Światłowód",
-  "İstanbul İnternet A.Ş.",
-  "中国电信 ChinaNet",
-  "NTT コミュニケーションズ",
-  "Backslash \\ Networks",
-  "O'Reilly Fibre",
-  "Ümlaut “Curly” Net",
 ];
 const CITIES = [
   "Frankfurt",

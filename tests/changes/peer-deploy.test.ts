@@ -1,40 +1,29 @@
 // The headline flow on the demo network: `peer AS6939 at LINX` as alice, four-eyes, approval
 // by bob, the queued deploy to the file router, and the failure modes: a stale diff, a double
 // approval, a worker that died mid-deploy.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeConfig, deployChange, getChange } from "../../core/changes.js";
-import { seedDemoDb } from "../helpers/demo.js";
 import { diffConfigs, sha256 } from "../../core/diff.js";
-import { registerAllWorkers } from "../../jobs/index.js";
-import { createChat, newChange, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { newChange, type Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import { fingerprint, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 
 const configFile = () => path.join(dataDir, "configs", "edge1.lon.conf");
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-deploy-"));
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(db, {}, dataDir);
-  chat = createChat(services);
-  // Console updates go to whoever's console shows the message; one capture serves all here.
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  await seedDemoDb(db, dataDir);
+  ({ db, services, chat, dataDir, close } = await demoChat(import.meta.filename));
 });
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => close?.());
 
 describe("peer AS6939 at LINX, end to end", () => {
   let changeId: number;

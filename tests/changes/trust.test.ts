@@ -1,21 +1,19 @@
 // What a change request promises, tried as an insider would: four-eyes cannot be bypassed by
 // superseding someone's change, an operator cannot undo another's pending sessions, a BGP
 // password is not stored in plain text in a change, and an admin can end a stuck change.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeConfig, getChange, requestersOf } from "../../core/changes.js";
-import { registerAllWorkers } from "../../jobs/index.js";
-import { createChat, newChange, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { seedDemoDb } from "../helpers/demo.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { newChange, type Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import { fingerprint, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 
 /** ASNs at LINX that the demo has no session with yet, each handed out once. */
@@ -33,25 +31,14 @@ async function freshAsn(): Promise<number> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-trust-"));
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(
-    db,
-    {
+  ({ db, services, chat, dataDir, close } = await demoChat(import.meta.filename, {
+    env: {
       PEERBOT_ROLES:
         "console:alice=operator,console:olga=operator,console:bob=approver,console:carol=approver,console:admin=admin",
     },
-    dataDir,
-  );
-  chat = createChat(services);
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  await seedDemoDb(db, dataDir);
+  }));
 });
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => close?.());
 
 describe("four-eyes through supersede", () => {
   it("an approver's own peering, carried into an operator's deploy, cannot be approved by that approver", async () => {

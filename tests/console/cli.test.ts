@@ -1,42 +1,16 @@
 // The README's path, as a newcomer runs it: `peerbot seed-demo` and `peerbot console` on the
 // embedded database (PGlite over the wire protocol), scripted through a pipe.
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runPeerbot } from "../helpers/cli.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
-const bin = path.join(root, "bin/peerbot.js");
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-cli-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function peerbot(
-  args: string[],
-  input = "",
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? "/tmp",
-          PEERBOT_DATA_DIR: dataDir,
-          PEERBOT_NO_ENV_FILE: "true",
-          ...env,
-        },
-        timeout: 120_000,
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
+const peerbot = (args: string[], input = "", env: Record<string, string> = {}) =>
+  runPeerbot(args, { input, env: { PEERBOT_DATA_DIR: dataDir, ...env } });
 
 describe("peerbot on the embedded database", () => {
   it("seed-demo then a scripted console session prints the demo data", async () => {

@@ -2,32 +2,20 @@
 // summary with its counts and skipped networks, Send all, the cooldown (and `force`), Cancel
 // all, the bulk threshold that needs a second person with the approver role (four-eyes), and
 // a failed e-mail in the batch's progress with its Retry failed button.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerAllWorkers } from "../../jobs/index.js";
 import { FakeSmtpServer } from "../fakes/smtp.js";
-import { createChat, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { seedDemoDb } from "../helpers/demo.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import type { Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import { fingerprint } from "../helpers/services.js";
+import { until } from "../helpers/until.js";
 
 let db: TestDatabase;
-let services: TestServices;
 let smtp: FakeSmtpServer;
-let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const lastBatch = () =>
   db.prisma.emailBatch.findFirstOrThrow({
     orderBy: { id: "desc" },
@@ -40,30 +28,20 @@ const batchDone = (id: number) =>
   );
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-bulk-"));
   smtp = await FakeSmtpServer.start();
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(
-    db,
-    {
+  ({ db, chat, close } = await demoChat(import.meta.filename, {
+    env: (dataDir) => ({
       ...smtp.env,
       PEERBOT_EMAIL_FROM: "AS64500 Peering <peering@example.net>",
       PEERBOT_EMAIL_BULK_THRESHOLD: "3",
       PEERBOT_EMAIL_RETRY_DELAY: "100ms",
       PEERBOT_DATA_DIR: dataDir,
-    },
-    dataDir,
-  );
-  chat = createChat(services);
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  await seedDemoDb(db, dataDir);
+    }),
+  }));
 });
 afterAll(async () => {
-  await services?.mailer.close();
+  await close?.();
   await smtp?.close();
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("request all at LINX", () => {

@@ -29,19 +29,12 @@ import { FakeSmtpServer } from "../fakes/smtp.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { testServices, type TestServices } from "../helpers/services.js";
+import { until } from "../helpers/until.js";
 
 const REDIS = process.env.PEERBOT_TEST_REDIS ?? "redis://127.0.0.1:6379";
 const alice = { platform: "console" as const, userId: "alice", userName: "alice" };
 const bob = { platform: "console" as const, userId: "bob", userName: "bob" };
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(["in-process", "BullMQ"] as const)("e-mail delivery through the %s queue", (kind) => {

@@ -17,39 +17,11 @@ import { composeEmail, type Composed } from "../../core/email/compose.js";
 import { UserError } from "../../core/errors.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
+import { HOSTILE_NAMES, ODD_NAMES } from "../helpers/hostile-names.js";
 import { testServices, type TestServices } from "../helpers/services.js";
 
-/** The hostile names of tests/render/injection.test.ts. */
-const RENDER_HOSTILE = [
-  '"; delete protocols bgp; "',
-  "evil\nprotocol bgp evil { neighbor 6.6.6.6 as 666; }\n",
-  "} protocol bgp evil2 { neighbor 6.6.6.7 as 667; } {",
-  "!\nrouter bgp 666\n neighbor 6.6.6.8 remote-as 668\n!",
-  "# inactive: neighbor 6.6.6.9 { peer-as 669; }",
-  "*/ neighbor 6.6.6.10 { peer-as 670; } /*",
-  'back\\slash \\" quote\\',
-  "tab\there\r\nCRLF\u2028LS\u2029PS\u0085NEL\u000bVT\u0001SOH\u001bESC",
-  "Ünïcödé Türk 東京 🚀 \u202eRTL\u200b",
-  "x".repeat(5000) + "\n neighbor 6.6.6.11 remote-as 671",
-  "$9$abc ? | exit\nend\nconfigure terminal\n neighbor 6.6.6.12 remote-as 672",
-  "'; drop table sessions; --",
-  "\n   neighbor 6.6.6.13 peer group pb-evil\n   neighbor 6.6.6.13 remote-as 673",
-  "} } } end-policy\nroute-policy evil\n  pass\nend-policy",
-];
-/** The odd names of tests/bench/pdb-generator.ts. */
-const GENERATOR_ODD = [
-  'BT\'s "Global" Network',
-  "Telefónica Germany GmbH & Co. OHG",
-  "PŸUR - Süd",
-  "Łódź Światłowód",
-  "İstanbul İnternet A.Ş.",
-  "中国电信 ChinaNet",
-  "NTT コミュニケーションズ",
-  "Backslash \\ Networks",
-  "O'Reilly Fibre",
-  "Ümlaut “Curly” Net",
-  "Tera Networks\n(line two) 7",
-];
+/** The odd names of tests/bench/pdb-generator.ts, and one with a line break as it makes them. */
+const GENERATOR_ODD = [...ODD_NAMES, "Tera Networks\n(line two) 7"];
 /** Aimed at mail headers. */
 const HEADER_HOSTILE = [
   "Evil Net\r\nBcc: victim@evil.example",
@@ -62,7 +34,7 @@ const HEADER_HOSTILE = [
   "Evil\u0007Bell\u007fDel",
   "   \r\n\t  ",
 ];
-const NAMES = [...RENDER_HOSTILE, ...GENERATOR_ODD, ...HEADER_HOSTILE];
+const NAMES = [...HOSTILE_NAMES, ...GENERATOR_ODD, ...HEADER_HOSTILE];
 
 /** Contact addresses in PeeringDB: every one of these but the last two is refused. */
 const HOSTILE_EMAILS = [
@@ -125,6 +97,8 @@ afterAll(async () => {
 });
 
 const CONTROL = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+/** The top-level headers of a request to one address with the team in Cc, sorted: nothing else. */
+const HEADERS = ["cc", "content-type", "date", "from", "message-id", "mime-version", "subject", "to"];
 
 /** The raw message MailComposer makes of a composed e-mail, its top-level header names, and the parse. */
 async function build(c: Composed) {
@@ -181,16 +155,7 @@ describe("hostile PeeringDB names and contacts", () => {
       expect(c.text, what).not.toMatch(/^ *neighbor 6\.6\.6/m);
 
       const { names, parsed } = await build(c);
-      expect(names.sort(), what).toEqual([
-        "cc",
-        "content-type",
-        "date",
-        "from",
-        "message-id",
-        "mime-version",
-        "subject",
-        "to",
-      ]);
+      expect(names.sort(), what).toEqual(HEADERS);
       expect(parsed.subject, what).toBe(c.subject);
       // Nor does the subject decode (RFC 2047) into something with a line break at the receiver.
       expect(parsed.subject, what).not.toMatch(CONTROL);
@@ -224,16 +189,7 @@ describe("hostile PeeringDB names and contacts", () => {
         "Best regards,\nMallory Bcc: victim@evil.example\nAS64500 Demo X-Injected: yes\n",
       );
       const { names, parsed } = await build(c);
-      expect(names.sort()).toEqual([
-        "cc",
-        "content-type",
-        "date",
-        "from",
-        "message-id",
-        "mime-version",
-        "subject",
-        "to",
-      ]);
+      expect(names.sort()).toEqual(HEADERS);
       expect(addresses(parsed.to)).toEqual(["peering@he.net"]);
       expect(parsed.headers.has("bcc")).toBe(false);
       expect(parsed.headers.has("x-injected")).toBe(false);

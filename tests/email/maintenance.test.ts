@@ -2,46 +2,35 @@
 // notice per network with enabled sessions on the router (or at the IXP), listing only that
 // network's sessions and the window, to its NOC contacts; the same preview, Send all and
 // threshold as `request all`; bad windows and targets get one sentence and change nothing.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerAllWorkers } from "../../jobs/index.js";
 import { FakeSmtpServer } from "../fakes/smtp.js";
-import { createChat, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { seedDemoDb } from "../helpers/demo.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import type { Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import { fingerprint } from "../helpers/services.js";
 
 let db: TestDatabase;
-let services: TestServices;
 let smtp: FakeSmtpServer;
-let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 const DAY = 86_400_000;
 const at = (days: number, hhmm: string) =>
   `${new Date(Date.now() + days * DAY).toISOString().slice(0, 10)} ${hhmm}`;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-maint-"));
   smtp = await FakeSmtpServer.start();
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(
-    db,
-    { ...smtp.env, PEERBOT_EMAIL_FROM: "AS64500 NOC <noc@example.net>", PEERBOT_DATA_DIR: dataDir },
-    dataDir,
-  );
-  chat = createChat(services);
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  await seedDemoDb(db, dataDir);
+  ({ db, chat, close } = await demoChat(import.meta.filename, {
+    env: (dataDir) => ({
+      ...smtp.env,
+      PEERBOT_EMAIL_FROM: "AS64500 NOC <noc@example.net>",
+      PEERBOT_DATA_DIR: dataDir,
+    }),
+  }));
 });
 afterAll(async () => {
-  await services?.mailer.close();
+  await close?.();
   await smtp?.close();
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("notify maintenance", () => {

@@ -4,25 +4,24 @@
 // a second press, the journal, `as 6939`, the cooldown, Cancel, declined/answered with
 // `peers`, Tell AS6939 after a deployed peer change, and a poll that marks it configured.
 // Bad input gets one sentence and changes nothing.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatch } from "../../commands/dispatch.js";
 import { buildRegistry } from "../../commands/index.js";
 import { pollRouter } from "../../core/polling.js";
 import type { BgpNeighbor, RouterDriver } from "../../core/ports.js";
-import { registerAllWorkers } from "../../jobs/index.js";
 import { MemoryRouter } from "../fakes/memory-router.js";
-import { createChat, newChange, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { seedDemoDb } from "../helpers/demo.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { newChange, type Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import { fingerprint, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const registry = buildRegistry();
 const say = (user: string, line: string) => chat.say(user, line);
 const outbox = () => {
@@ -36,23 +35,15 @@ const lastId = async () => (await db.prisma.email.findFirstOrThrow({ orderBy: { 
 const today = () => new Date().toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-email-"));
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(
-    db,
-    { PEERBOT_EMAIL_FROM: "AS64500 Peering <peering@example.net>", PEERBOT_DATA_DIR: dataDir },
-    dataDir,
-  );
-  chat = createChat(services, registry);
-  // Console updates go to whoever's console shows the message; one capture serves all here.
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  await seedDemoDb(db, dataDir);
+  ({ db, services, chat, dataDir, close } = await demoChat(import.meta.filename, {
+    env: (dataDir) => ({
+      PEERBOT_EMAIL_FROM: "AS64500 Peering <peering@example.net>",
+      PEERBOT_DATA_DIR: dataDir,
+    }),
+    registry,
+  }));
 });
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => close?.());
 
 describe("request AS6939 at LINX, in the console", () => {
   let id: number;

@@ -23,6 +23,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { testServices, type TestServices } from "../helpers/services.js";
 import { ThrowawayRedis } from "../helpers/throwaway.js";
+import { until as waitUntil } from "../helpers/until.js";
 
 const SHARED_REDIS = process.env.PEERBOT_TEST_REDIS ?? "redis://127.0.0.1:6379";
 const alice = { platform: "console" as const, userId: "alice", userName: "alice" };
@@ -39,14 +40,9 @@ afterAll(async () => {
   await redis?.down();
 });
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Waits as long as a deploy through Redis may take. */
+const until = <T>(fn: () => Promise<T>, ok: (v: T) => boolean) =>
+  waitUntil(fn, ok, { ms: 30_000, every: 100 });
 
 /** A demo database and services whose jobs go to `redisUrl` under a prefix of their own. */
 async function setup(

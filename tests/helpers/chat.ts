@@ -4,7 +4,9 @@
 import { ConsoleSession } from "../../bot/console/console.js";
 import { buildRegistry } from "../../commands/index.js";
 import type { Registry } from "../../commands/registry.js";
-import { Capture, type TestServices } from "./services.js";
+import { expect } from "vitest";
+import type { TestDatabase } from "./db.js";
+import { Capture, fingerprint, type TestServices } from "./services.js";
 
 export interface Chat {
   /** What every session (and the notifier of one, when a test installs it) printed. */
@@ -58,4 +60,26 @@ export function newChange(text: string): number {
   const m = /\[message m\d+\] Change #(\d+)/.exec(text);
   if (!m) throw new Error(`no new change in:\n${text}`);
   return Number(m[1]);
+}
+
+/**
+ * Says a line that must be refused: the reply (without the console's "Error: ", and with
+ * `trimEnd` without its trailing line break) matches `sentence` and is no crash, and not a row
+ * but the audit log changed. Returns that reply.
+ */
+export async function sayRefused(
+  chat: Chat,
+  db: TestDatabase,
+  user: string,
+  line: string,
+  sentence: RegExp,
+  opts: { trimEnd?: boolean } = {},
+): Promise<string> {
+  const before = await fingerprint(db);
+  const reply = (await chat.say(user, line)).replace(/^Error: /, "");
+  const t = opts.trimEnd ? reply.trimEnd() : reply;
+  expect(t, line).toMatch(sentence);
+  expect(t, line).not.toMatch(/Something went wrong|reference [0-9a-f]{8}/);
+  expect(await fingerprint(db), `"${line}" changed nothing`).toBe(before);
+  return t;
 }

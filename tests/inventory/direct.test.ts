@@ -4,37 +4,28 @@
 // approval deploys it to the file router; `session … on <router>` disables and removes it. On
 // an empty database (our AS, a router and the PeeringDB mirror, nothing else) the same, with a
 // policy attached. Every bad input the issue names is one sentence and changes nothing.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatch } from "../../commands/dispatch.js";
 import { buildRegistry } from "../../commands/index.js";
 import { changeConfig, getChange } from "../../core/changes.js";
 import { generatePassword, PASSWORD_ALPHABET } from "../../core/direct-password.js";
-import { runSync } from "../../core/peeringdb/sync.js";
-import { bundledPeeringDb } from "../../drivers/peeringdb/static-source.js";
-import { registerAllWorkers } from "../../jobs/index.js";
-import { createChat, newChange, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { seedDemoDb } from "../helpers/demo.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { newChange, sayRefused, type Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import type { TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 const configFile = () => path.join(dataDir, "configs", "edge1.lon.conf");
 
-async function refused(line: string, sentence: RegExp, user = "alice"): Promise<string> {
-  const before = await fingerprint(db);
-  const t = (await say(user, line)).replace(/^Error: /, "");
-  expect(t, line).toMatch(sentence);
-  expect(t, line).not.toMatch(/Something went wrong|reference [0-9a-f]{8}/);
-  expect(await fingerprint(db), `"${line}" changed nothing`).toBe(before);
-  return t;
-}
+const refused = (line: string, sentence: RegExp, user = "alice") =>
+  sayRefused(chat, db, user, line, sentence);
 
 /** Every row of every table as text: where a secret must not be. */
 async function everything(d: TestDatabase): Promise<string> {
@@ -52,18 +43,9 @@ async function everything(d: TestDatabase): Promise<string> {
 const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-direct-"));
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(db, {}, dataDir);
-  chat = createChat(services);
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  await seedDemoDb(db, dataDir);
+  ({ db, services, chat, dataDir, close } = await demoChat(import.meta.filename));
 });
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => close?.());
 
 describe("generated passwords", () => {
   it("are 24 characters of letters and digits without look-alikes, and differ", () => {
@@ -286,7 +268,7 @@ describe("bad input: one sentence, nothing changed", () => {
     );
     await refused(
       "direct AS174 on edge1.lon 195.66.226.250 transit",
-      /^195\.66\.226\.250 is edge1\.lon's own address \(our connection to LINX LON1\): give the neighbour's address\./,
+      /^195\.66\.226\.250 is edge1\.lon's own address \(our connection to LINX LON1\): give the neighbour's address\.\nUsage: direct <AS> on <router> <remote-ip> /,
     );
   });
 
@@ -456,20 +438,18 @@ describe("peer and session record what they change in the history", () => {
 
 describe("from an empty database with the PeeringDB mirror", () => {
   let empty: TestDatabase;
-  let s2: TestServices;
   let chat2: Chat;
   let dir: string;
+  let close2: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), "peerbot-direct-empty-"));
+    ({
+      db: empty,
+      chat: chat2,
+      dataDir: dir,
+      close: close2,
+    } = await demoChat(`${import.meta.filename}-empty`, { seed: "mirror" }));
     mkdirSync(path.join(dir, "configs"));
-    empty = await createTestDatabase(`${import.meta.filename}-empty`);
-    s2 = testServices(empty, {}, dir);
-    chat2 = createChat(s2);
-    s2.notifier = chat2.session("alice").notifier;
-    registerAllWorkers(s2.queue, s2);
-    const report = await runSync(empty, bundledPeeringDb(), undefined, { full: true });
-    expect(report.ok).toBe(true);
     // Our AS and a router, as `as add` and `router add` make them.
     const us = await empty.prisma.autonomousSystem.create({
       data: { asn: 64500n, name: "Example network", affiliated: true },
@@ -485,10 +465,7 @@ describe("from an empty database with the PeeringDB mirror", () => {
       },
     });
   });
-  afterAll(async () => {
-    await empty?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close2?.());
 
   it("a transit session with a policy from its group, diffed, approved and deployed", async () => {
     const say2 = (u: string, l: string) => chat2.say(u, l);

@@ -4,7 +4,6 @@
 // refused with their line; a dry run changes nothing; a failure late in the apply rolls back
 // everything; --prune deletes only when asked (and never what an open change carries); no
 // secret ever reaches the file. The CLI runs in a child process against a test database.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,12 +14,12 @@ import { processAuthor } from "../../core/history.js";
 import { applyInventory, exportInventory } from "../../core/inventory-file/index.js";
 import { runSync } from "../../core/peeringdb/sync.js";
 import { bundledPeeringDb } from "../../drivers/peeringdb/static-source.js";
+import { runPeerbot, type CliResult } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { dbUrl } from "../helpers/pg.js";
 import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
 let db: TestDatabase;
 let services: TestServices;
 let dataDir: string;
@@ -92,18 +91,13 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** What the demo network holds, per kind (the file's counts and its history rows alike). */
+const DEMO_COUNTS = { router: 2, ixp: 3, connection: 3, "ixp-session": 16, "direct-session": 1, contact: 2 };
+
 describe("inventory export and apply", () => {
   it("export -> apply of the demo network is a no-op, and the same database exports the same bytes", async () => {
     const first = await exportInventory(db);
-    expect(first.counts).toMatchObject({
-      router: 2,
-      ixp: 3,
-      connection: 3,
-      "ixp-session": 16,
-      "direct-session": 1,
-      contact: 2,
-      group: 1,
-    });
+    expect(first.counts).toMatchObject({ ...DEMO_COUNTS, group: 1 });
     expect(first.yaml).toContain("  - name: edge1.lon\n    hostname: edge1.lon.example.net");
     expect(first.yaml).toMatch(
       /- \{router: edge1\.fra, ip: "?192\.0\.2\.1"?, asn: 174, .*relationship: transit_provider, status: enabled, group: transit, password: env:COGENT_BGP_PASSWORD/,
@@ -137,14 +131,7 @@ describe("inventory export and apply", () => {
         _count: true,
       });
       const per = Object.fromEntries(rows.map((x) => [x.objectType, x._count]));
-      expect(per).toMatchObject({
-        router: 2,
-        ixp: 3,
-        connection: 3,
-        "ixp-session": 16,
-        "direct-session": 1,
-        contact: 2,
-      });
+      expect(per).toMatchObject(DEMO_COUNTS);
       expect(new Set(rows.map((x) => `${x.via} ${x.actor}`))).toEqual(new Set(["file cli:tester"]));
       // A second apply of the same file changes nothing.
       expect((await apply(src.yaml, { on: empty })).status).toBe("no-changes");
@@ -441,29 +428,11 @@ describe("inventory export and apply", () => {
   });
 });
 
-function peerbot(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(root, "bin/peerbot.js"), ...args],
-      {
-        cwd: dataDir,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? "/tmp",
-          PEERBOT_DATA_DIR: dataDir,
-          PEERBOT_NO_ENV_FILE: "true",
-          DATABASE_URL: dbUrl(db.name),
-          ...env,
-        },
-        timeout: 120_000,
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
-    );
+/** `peerbot` on this test's database and data directory. */
+function peerbot(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runPeerbot(args, {
+    cwd: dataDir,
+    env: { PEERBOT_DATA_DIR: dataDir, DATABASE_URL: dbUrl(db.name), ...env },
   });
 }
 

@@ -2,36 +2,23 @@
 // commands, `import ixps` (via import), the PeeringDB link and sync (via sync, only when something
 // changed) and a deploy or a rejection (via deploy, the sessions' status); newest first, paged,
 // secrets masked, removed objects still findable, unknown ones answered in one sentence.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refreshFromMirror } from "../../core/peeringdb/index.js";
-import { registerAllWorkers } from "../../jobs/index.js";
-import { createChat, newChange, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { seedDemoDb } from "../helpers/demo.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { newChange, type Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import { fingerprint, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
-let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-history-"));
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(db, {}, dataDir);
-  chat = createChat(services);
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  await seedDemoDb(db, dataDir);
+  ({ db, services, chat, close } = await demoChat(import.meta.filename));
 });
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => close?.());
 
 const rowsOf = (where: object) => db.prisma.objectChange.findMany({ where, orderBy: { id: "asc" } });
 
@@ -203,5 +190,28 @@ describe("history from import, sync and deploy", () => {
       expect(r).toMatchObject({ action: "delete", via: "deploy", actorName: `change #${id} rejected` });
       expect(r.before).toMatchObject({ status: "provisioning" });
     }
+  });
+});
+
+describe("a user name from a platform payload with control characters", () => {
+  it("is recorded on one line instead of failing the change it belongs to", async () => {
+    const { recordChange } = await import("../../core/history.js");
+    const n = await recordChange(
+      db.prisma,
+      {
+        actor: "slack:U1\u0000",
+        actorName: "Eve\u0000\r\nInjected: yes",
+        via: "chat",
+        requestId: "nul-test",
+      },
+      { type: "contact", id: 1, repr: "AS6939 noc\u0000", action: "create", after: { email: "x@y.z" } },
+    );
+    expect(n).toBe(1);
+    const row = await db.prisma.objectChange.findFirstOrThrow({ where: { requestId: "nul-test" } });
+    expect([row.actor, row.actorName, row.objectRepr]).toEqual([
+      "slack:U1 ",
+      "Eve   Injected: yes",
+      "AS6939 noc ",
+    ]);
   });
 });

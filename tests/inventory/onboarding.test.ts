@@ -7,46 +7,36 @@
 // Our network here is Init7 (AS13030): the bundled mirror lists its ports at LINX LON1 and four
 // other exchanges. The BIRD routers' configurations are written to files by the test's driver
 // (the include file BIRD would load), and checked with `bird -p`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSync } from "../../core/peeringdb/index.js";
-import { bundledPeeringDb } from "../../drivers/peeringdb/static-source.js";
 import { FileDriver } from "../../drivers/router/file.js";
-import { registerAllWorkers } from "../../jobs/index.js";
-import { createChat, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { testServices, type TestServices } from "../helpers/services.js";
+import type { Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import type { TestServices } from "../helpers/services.js";
 import { birdMainConfig, birdParse, haveBird, scratch } from "../render/daemons.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 /** Where the test's BIRD routers keep the include file peerbot deploys. */
 const birdFile = (router: string) => path.join(dataDir, "bird", `${router}.conf`);
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-onboard-"));
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(db, {}, dataDir);
+  ({ db, services, chat, dataDir, close } = await demoChat(import.meta.filename, { seed: "mirror" }));
   const built = services.drivers;
   services.drivers = (router, opts) =>
     router.platform === "bird2"
       ? new FileDriver({ path: birdFile(router.name), ...opts })
       : built(router, opts);
-  chat = createChat(services);
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  const report = await runSync(db, bundledPeeringDb(), undefined, { full: true });
-  expect(report.ok).toBe(true);
   process.env.PEERBOT_ONBOARD_EDGE_PW = "only in the environment";
 });
 afterAll(async () => {
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close?.();
   delete process.env.PEERBOT_ONBOARD_EDGE_PW;
 });
 

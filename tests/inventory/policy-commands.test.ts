@@ -2,32 +2,19 @@
 // operator, attached at each level the render resolves (AS, IXP, group, session), seen in the
 // router's rendered diff, listed with where they are attached, and recorded in the object
 // history; every bad input answered in one sentence with nothing changed.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerAllWorkers } from "../../jobs/index.js";
-import { createChat, newChange, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { seedDemoDb } from "../helpers/demo.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { newChange, sayRefused, type Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
 
 let db: TestDatabase;
-let services: TestServices;
-let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 
 /** Says a line that must be refused: one sentence and a hint, and not a row changed. */
-async function refused(line: string, sentence: RegExp, user = "alice"): Promise<string> {
-  const before = await fingerprint(db);
-  // The console marks an error reply with "Error: ".
-  const t = (await say(user, line)).replace(/^Error: /, "");
-  expect(t, line).toMatch(sentence);
-  expect(t, line).not.toMatch(/Something went wrong|reference [0-9a-f]{8}/);
-  expect(await fingerprint(db), `"${line}" changed nothing`).toBe(before);
-  return t;
-}
+const refused = (line: string, sentence: RegExp, user = "alice") =>
+  sayRefused(chat, db, user, line, sentence);
 
 /** The added lines of `diff <router>`. */
 async function addedLines(router: string): Promise<string[]> {
@@ -39,21 +26,12 @@ const historyOf = (objectType: string) =>
   db.prisma.objectChange.findMany({ where: { objectType }, orderBy: { id: "asc" } });
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-policy-"));
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(db, {}, dataDir);
-  chat = createChat(services);
-  services.notifier = chat.session("alice").notifier;
-  registerAllWorkers(services.queue, services);
-  await seedDemoDb(db, dataDir);
+  ({ db, chat, close } = await demoChat(import.meta.filename));
   // Deploy the demo first, so that later diffs show only what the policies change.
   const id = newChange(await say("alice", "deploy edge1.lon"));
   expect(await say("bob", `approve ${id}`)).toContain("Status: deployed.");
 });
-afterAll(async () => {
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => close?.());
 
 describe("policy add and attach", () => {
   it("adds an import policy with its weight, family and name, recorded in the history", async () => {
@@ -209,7 +187,7 @@ describe("communities", () => {
   it("a community that does not parse is refused in one sentence", async () => {
     await refused(
       "community add bad 65000:70000",
-      /^"65000:70000" is not a standard community: its second part must be a number from 0 to 65535, e\.g\. 65000:100\./,
+      /^"65000:70000" is not a standard community: its second part must be a number from 0 to 65535, e\.g\. 65000:100\.\nUsage: community add <name> <value> \[ingress\|egress\]\n$/,
     );
     await refused(
       "community add bad 65000:1:4294967296",

@@ -1,44 +1,30 @@
 // Routers, our ASes, connections and contacts from chat, on the demo network, as a console user:
 // added, changed, shown and removed by the roles that may, each write in the change history,
 // and every bad input answered in one sentence with a usage hint and nothing changed.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createChat, type Chat } from "../helpers/chat.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
-import { seedDemoDb } from "../helpers/demo.js";
-import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
+import { sayRefused, type Chat } from "../helpers/chat.js";
+import type { TestDatabase } from "../helpers/db.js";
+import { demoChat } from "../helpers/demo-chat.js";
+import type { TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
-let dataDir: string;
 let chat: Chat;
+let close: (() => Promise<void>) | undefined;
 const say = (user: string, line: string) => chat.say(user, line);
 
 /** Says a line that must be refused: one sentence (and a hint), and not a row changed. */
-async function refused(line: string, sentence: RegExp, user = "admin"): Promise<string> {
-  const before = await fingerprint(db);
-  const t = (await say(user, line)).replace(/^Error: /, "").trimEnd();
-  expect(t, line).toMatch(sentence);
-  expect(t, line).not.toMatch(/Something went wrong|reference [0-9a-f]{8}/);
-  expect(await fingerprint(db), `"${line}" changed nothing`).toBe(before);
-  return t;
-}
+const refused = (line: string, sentence: RegExp, user = "admin") =>
+  sayRefused(chat, db, user, line, sentence, { trimEnd: true });
 
 const lastChange = (objectType: string) =>
   db.prisma.objectChange.findFirst({ where: { objectType }, orderBy: { id: "desc" } });
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-inv-"));
-  db = await createTestDatabase(import.meta.filename);
-  services = testServices(db, {}, dataDir);
-  chat = createChat(services);
-  await seedDemoDb(db, dataDir);
+  ({ db, services, chat, close } = await demoChat(import.meta.filename, { workers: false }));
 });
 afterAll(async () => {
-  await db?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close?.();
   delete process.env.PEERBOT_TEST_EDGE2_PW;
 });
 

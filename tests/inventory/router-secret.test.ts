@@ -3,7 +3,7 @@
 // noting it (actor cli:<$USER>, via cli) without the value, and then `router test` in chat
 // logs in with it. A private key from --key-file; an encrypted key, a missing key setting and
 // an unknown router refused in one sentence, changing nothing; `secret clear`; --help.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -15,12 +15,11 @@ import { SshPool } from "../../drivers/ssh/pool.js";
 import { JunosFake } from "../fakes/junos-ssh.js";
 import { ed25519KeyPair } from "../fakes/ssh-keys.js";
 import { createChat } from "../helpers/chat.js";
+import { PEERBOT_BIN, peerbotEnv, ROOT, runPeerbot } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { dbUrl } from "../helpers/pg.js";
 import { fingerprint, testServices } from "../helpers/services.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
-const bin = path.join(root, "bin/peerbot.js");
 const KEY = newSecretKey();
 const PASSWORD = "Sh3ll-typed pw with spaces";
 
@@ -28,35 +27,16 @@ let db: TestDatabase;
 let dir: string;
 let fake: JunosFake;
 
-function peerbot(
-  args: string[],
-  input: string,
-  env: Record<string, string | undefined> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? "/tmp",
-          USER: "netops",
-          PEERBOT_NO_ENV_FILE: "true",
-          PEERBOT_DATA_DIR: dir,
-          DATABASE_URL: dbUrl(db.name),
-          PEERBOT_SECRET_KEY: KEY,
-          ...env,
-        } as NodeJS.ProcessEnv,
-        timeout: 120_000,
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
+/** What an admin's shell has set: who they are, the data folder, the database and the key. */
+const shellEnv = () => ({
+  USER: "netops",
+  PEERBOT_DATA_DIR: dir,
+  DATABASE_URL: dbUrl(db.name),
+  PEERBOT_SECRET_KEY: KEY,
+});
+
+const peerbot = (args: string[], input: string, env: Record<string, string | undefined> = {}) =>
+  runPeerbot(args, { input, env: { ...shellEnv(), ...env } });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "peerbot-secret-"));
@@ -93,19 +73,10 @@ function onTerminal(
   args: string[],
   answers: Array<[prompt: string, answer: string]>,
 ): Promise<{ code: number; screen: string }> {
-  const line = [process.execPath, bin, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const line = [process.execPath, PEERBOT_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
   const child = spawn("script", ["-qec", line, "/dev/null"], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      USER: "netops",
-      TERM: "dumb",
-      PEERBOT_NO_ENV_FILE: "true",
-      PEERBOT_DATA_DIR: dir,
-      DATABASE_URL: dbUrl(db.name),
-      PEERBOT_SECRET_KEY: KEY,
-    },
+    cwd: ROOT,
+    env: peerbotEnv({ ...shellEnv(), TERM: "dumb" }),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let screen = "";

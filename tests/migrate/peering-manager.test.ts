@@ -3,7 +3,6 @@
 // each; a second run and a dry run change nothing; the token never shows; a bad token and an
 // unreachable instance are one sentence; and a router's rendered configuration after the import
 // is the one made by hand from the same data.
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,12 +17,12 @@ import { formatSummary, type ImportSummary } from "../../core/migrate/peering-ma
 import { renderRouterConfig } from "../../core/render/index.js";
 import { PeeringManagerClient, PeeringManagerError } from "../../drivers/peering-manager/client.js";
 import { FakePeeringManager } from "../fakes/peering-manager.js";
+import { runPeerbot, type CliResult } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { fingerprint, testConfig, testServices, type TestServices } from "../helpers/services.js";
 import { buildByHand } from "./fixtures/by-hand.js";
 import { network, TOKEN } from "./fixtures/network.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
 let fake: FakePeeringManager;
 let db: TestDatabase;
 let s: TestServices;
@@ -528,30 +527,8 @@ describe("peerbot import peering-manager (the command)", () => {
     }
   });
 
-  function peerbot(
-    args: string[],
-    env: Record<string, string>,
-  ): Promise<{ code: number; out: string; err: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [path.join(root, "bin/peerbot.js"), ...args],
-        {
-          cwd: root,
-          env: {
-            PATH: process.env.PATH ?? "",
-            HOME: process.env.HOME ?? "/tmp",
-            PEERBOT_NO_ENV_FILE: "true",
-            USER: "alice",
-            ...env,
-          },
-          timeout: 120_000,
-        },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
-      );
-    });
-  }
+  const peerbot = (args: string[], env: Record<string, string>): Promise<CliResult> =>
+    runPeerbot(args, { env: { USER: "alice", ...env } });
 
   it("imports into the configured database, and a bad token is one line on stderr", async () => {
     const target = await createTestDatabase(`${import.meta.filename}-cli`);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newSecretKey, SecretBox } from "../../core/crypto.js";
 import { loadRenderContext, renderRouterConfig, type RenderResult } from "../../core/render/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
+import { HOSTILE_NAMES as HOSTILE } from "../helpers/hostile-names.js";
 import {
   birdMainConfig,
   birdParse,
@@ -27,22 +28,6 @@ import {
   type Neighbor,
 } from "./parsers.js";
 
-const HOSTILE = [
-  '"; delete protocols bgp; "',
-  "evil\nprotocol bgp evil { neighbor 6.6.6.6 as 666; }\n",
-  "} protocol bgp evil2 { neighbor 6.6.6.7 as 667; } {",
-  "!\nrouter bgp 666\n neighbor 6.6.6.8 remote-as 668\n!",
-  "# inactive: neighbor 6.6.6.9 { peer-as 669; }",
-  "*/ neighbor 6.6.6.10 { peer-as 670; } /*",
-  'back\\slash \\" quote\\',
-  "tab\there\r\nCRLF\u2028LS\u2029PS\u0085NEL\u000bVT\u0001SOH\u001bESC",
-  "Ünïcödé Türk 東京 🚀 \u202eRTL\u200b",
-  "x".repeat(5000) + "\n neighbor 6.6.6.11 remote-as 671",
-  "$9$abc ? | exit\nend\nconfigure terminal\n neighbor 6.6.6.12 remote-as 672",
-  "'; drop table sessions; --",
-  "\n   neighbor 6.6.6.13 peer group pb-evil\n   neighbor 6.6.6.13 remote-as 673",
-  "} } } end-policy\nroute-policy evil\n  pass\nend-policy",
-];
 const PLATFORMS = ["junos", "iosxr", "eos", "bird2", "frr"] as const;
 const STRICT = process.env.PEERBOT_SKIP_DAEMON_CHECKS !== "1";
 

@@ -10,11 +10,9 @@ import {
   policyKind,
   slug,
 } from "./mapping.js";
-import { connectLinks, links, listOf, setLinks, slugsOf } from "./links.js";
-import type { ImportRun } from "./run.js";
+import { linkedWrites, linkSlugs, listOf, ownerLinks, rowLinkSlugs, withLinks } from "./links.js";
+import { byId, writes, type ImportRun } from "./run.js";
 import type { PmBgpGroup, PmCommunity, PmList, PmRoutingPolicy } from "./source.js";
-
-const byId = <T extends { id: number }>(list: PmList<T>) => [...list.records].sort((a, b) => a.id - b.id);
 
 /** A slug free for `selfId` (its own, or one no other row holds); `-2`, `-3`, ... otherwise. */
 export function freeSlug(taken: Map<string, number>, want: string, selfId: number | null): string {
@@ -96,10 +94,7 @@ export async function importCommunities(run: ImportRun, list: PmList<PmCommunity
             }
           : null,
         desired,
-        create: async () => (await run.tx.community.create({ data: desired, select: { id: true } })).id,
-        update: async (id) => {
-          await run.tx.community.update({ where: { id }, data: desired });
-        },
+        ...writes(run.tx.community, desired),
       });
       bySlug.set(desired.slug, id);
       run.slugs.community.set(id, desired.slug);
@@ -164,10 +159,7 @@ export async function importPolicies(run: ImportRun, list: PmList<PmRoutingPolic
           }
         : null,
       desired,
-      create: async () => (await run.tx.routingPolicy.create({ data: desired, select: { id: true } })).id,
-      update: async (id) => {
-        await run.tx.routingPolicy.update({ where: { id }, data: desired });
-      },
+      ...writes(run.tx.routingPolicy, desired),
     });
     bySlug.set(desired.slug, id);
     run.slugs.policy.set(id, desired.slug);
@@ -176,14 +168,7 @@ export async function importPolicies(run: ImportRun, list: PmList<PmRoutingPolic
 }
 
 export async function importGroups(run: ImportRun, list: PmList<PmBgpGroup>): Promise<void> {
-  const rows = await run.tx.bgpGroup.findMany({
-    orderBy: { id: "asc" },
-    include: {
-      importPolicies: { select: { slug: true } },
-      exportPolicies: { select: { slug: true } },
-      communities: { select: { slug: true } },
-    },
-  });
+  const rows = await run.tx.bgpGroup.findMany({ orderBy: { id: "asc" }, include: withLinks });
   const rowById = new Map(rows.map((r) => [r.id, r]));
   const bySlug = new Map(rows.map((r) => [r.slug, r.id]));
   for (const g of byId(list)) {
@@ -203,23 +188,14 @@ export async function importGroups(run: ImportRun, list: PmList<PmBgpGroup>): Pr
       const other = bySlug.get(want);
       return other !== undefined ? rowById.get(other) : undefined;
     });
-    const owner = `BGP group ${label}`;
-    const imp = links(run, "policy", g.import_routing_policies, owner);
-    const exp = links(run, "policy", g.export_routing_policies, owner);
-    const com = links(run, "community", g.communities, owner);
-    const lk = { importPolicies: imp, exportPolicies: exp, communities: com };
+    const lk = ownerLinks(run, g, `BGP group ${label}`);
     const fields = {
       name: name(g.name) || want,
       slug: freeSlug(bySlug, want, row?.id ?? null),
       status,
       comments: comments(g.description),
     };
-    const desired = {
-      ...fields,
-      importPolicies: imp.slugs,
-      exportPolicies: exp.slugs,
-      communities: com.slugs,
-    };
+    const desired = { ...fields, ...linkSlugs(lk) };
     const id = await run.apply({
       family: "group",
       type: "group",
@@ -234,32 +210,12 @@ export async function importGroups(run: ImportRun, list: PmList<PmBgpGroup>): Pr
               slug: row.slug,
               status: row.status,
               comments: row.comments,
-              importPolicies: slugsOf(row.importPolicies),
-              exportPolicies: slugsOf(row.exportPolicies),
-              communities: slugsOf(row.communities),
+              ...rowLinkSlugs(row),
             },
           }
         : null,
       desired,
-      create: async () =>
-        (
-          await run.tx.bgpGroup.create({
-            data: {
-              ...fields,
-              ...connectLinks(lk),
-            },
-            select: { id: true },
-          })
-        ).id,
-      update: async (id, before) => {
-        await run.tx.bgpGroup.update({
-          where: { id },
-          data: {
-            ...fields,
-            ...setLinks(lk, before),
-          },
-        });
-      },
+      ...linkedWrites(run.tx.bgpGroup, fields, lk),
     });
     bySlug.set(fields.slug, id);
     run.slugs.group.set(id, fields.slug);

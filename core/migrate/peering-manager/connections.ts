@@ -2,7 +2,7 @@
 // and the PeeringDB netixlan.
 import { comments, host, inet, mac, name, objectStatus } from "./mapping.js";
 import { listOf } from "./links.js";
-import type { ImportRun } from "./run.js";
+import { byId, writes, type ImportRun } from "./run.js";
 import type { PmConnection, PmList } from "./source.js";
 
 export async function importConnections(run: ImportRun, list: PmList<PmConnection>): Promise<void> {
@@ -12,7 +12,7 @@ export async function importConnections(run: ImportRun, list: PmList<PmConnectio
     rows.filter((r) => r.peeringdbNetixlanId !== null).map((r) => [r.peeringdbNetixlanId!, r]),
   );
   const claimed = new Set<number>();
-  for (const c of [...list.records].sort((a, b) => a.id - b.id)) {
+  for (const c of byId(list)) {
     const ixpId = c.internet_exchange_point ? run.refs.get("ixp", c.internet_exchange_point.id) : undefined;
     const label = name(c.name, 80) || `#${c.id}`;
     if (ixpId === undefined) {
@@ -110,10 +110,7 @@ export async function importConnections(run: ImportRun, list: PmList<PmConnectio
           }
         : null,
       desired: view(fields),
-      create: async () => (await run.tx.connection.create({ data: fields, select: { id: true } })).id,
-      update: async (id) => {
-        await run.tx.connection.update({ where: { id }, data: fields });
-      },
+      ...writes(run.tx.connection, fields),
     });
     claimed.add(id);
     run.connections.set(id, ixp?.name ?? "IXP");

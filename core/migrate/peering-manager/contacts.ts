@@ -3,7 +3,7 @@
 // peerbot contact, keyed by the assignment's id.
 import { listOf } from "./links.js";
 import { name } from "./mapping.js";
-import type { ImportRun } from "./run.js";
+import { byId, writes, type ImportRun } from "./run.js";
 import type { PmContact, PmContactAssignment, PmList } from "./source.js";
 
 const EMAIL =
@@ -27,7 +27,7 @@ export async function importContacts(
   const byContact = new Map(contacts.records.map((c) => [c.id, c]));
   const rows = await run.tx.contact.findMany({ orderBy: { id: "asc" } });
   const rowById = new Map(rows.map((r) => [r.id, r]));
-  for (const a of [...assignments.records].sort((x, y) => x.id - y.id)) {
+  for (const a of byId(assignments)) {
     const c = byContact.get(a.contact.id);
     const who = name(c?.name ?? a.contact.name, 60) || `#${a.contact.id}`;
     if (a.content_type !== "peering.autonomoussystem") {
@@ -109,10 +109,7 @@ export async function importContacts(
           }
         : null,
       desired: view(fields),
-      create: async () => (await run.tx.contact.create({ data: fields, select: { id: true } })).id,
-      update: async (id) => {
-        await run.tx.contact.update({ where: { id }, data: fields });
-      },
+      ...writes(run.tx.contact, fields),
     });
   }
 }

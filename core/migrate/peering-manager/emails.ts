@@ -7,6 +7,7 @@ import path from "node:path";
 import { singleLine } from "../../text.js";
 import { jinjaToHandlebars } from "./jinja.js";
 import { listOf } from "./links.js";
+import { byId } from "./run.js";
 import type { PmEmail, PmList } from "./source.js";
 import type { ImportSummary } from "./summary.js";
 
@@ -32,7 +33,7 @@ export function planEmailTemplates(
   const writes: TemplateWrite[] = [];
   const taken = new Set<string>();
   const unmatched: string[] = [];
-  for (const e of [...list.records].sort((a, b) => a.id - b.id)) {
+  for (const e of byId(list)) {
     const label = JSON.stringify(singleLine(e.name, 60));
     const kind = KINDS.find((k) => k.test.test(e.name) || k.test.test(e.subject))?.name;
     if (!kind) {

@@ -1,17 +1,9 @@
 // Autonomous systems (ours and our peers) and IXPs with their PeeringDB links.
 import { comments, inet, name, objectStatus, slug } from "./mapping.js";
 import { freeSlug } from "./bgp.js";
-import { connectLinks, links, setLinks, slugsOf } from "./links.js";
-import type { ImportRun } from "./run.js";
+import { linkedWrites, linkSlugs, ownerLinks, rowLinkSlugs, withLinks } from "./links.js";
+import { byId, type ImportRun } from "./run.js";
 import type { PmAutonomousSystem, PmInternetExchange, PmList } from "./source.js";
-
-const byId = <T extends { id: number }>(list: PmList<T>) => [...list.records].sort((a, b) => a.id - b.id);
-
-const withLinks = {
-  importPolicies: { select: { slug: true } },
-  exportPolicies: { select: { slug: true } },
-  communities: { select: { slug: true } },
-} as const;
 
 export async function importAutonomousSystems(
   run: ImportRun,
@@ -26,11 +18,7 @@ export async function importAutonomousSystems(
       run.skip("as", `AS${a.asn} is in Peering Manager twice; only the first one was brought in.`);
       continue;
     }
-    const owner = `AS${a.asn}`;
-    const imp = links(run, "policy", a.import_routing_policies, owner);
-    const exp = links(run, "policy", a.export_routing_policies, owner);
-    const com = links(run, "community", a.communities, owner);
-    const lk = { importPolicies: imp, exportPolicies: exp, communities: com };
+    const lk = ownerLinks(run, a, `AS${a.asn}`);
     const fields = {
       asn: BigInt(a.asn),
       name: name(a.name, 255) || `AS${a.asn}`,
@@ -67,37 +55,15 @@ export async function importAutonomousSystems(
                 syncIrrAsSet: row.syncIrrAsSet,
                 syncMaxPrefixes: row.syncMaxPrefixes,
               }),
-              importPolicies: slugsOf(row.importPolicies),
-              exportPolicies: slugsOf(row.exportPolicies),
-              communities: slugsOf(row.communities),
+              ...rowLinkSlugs(row),
             },
           }
         : null,
       desired: {
         ...view(fields),
-        importPolicies: imp.slugs,
-        exportPolicies: exp.slugs,
-        communities: com.slugs,
+        ...linkSlugs(lk),
       },
-      create: async () =>
-        (
-          await run.tx.autonomousSystem.create({
-            data: {
-              ...fields,
-              ...connectLinks(lk),
-            },
-            select: { id: true },
-          })
-        ).id,
-      update: async (id, before) => {
-        await run.tx.autonomousSystem.update({
-          where: { id },
-          data: {
-            ...fields,
-            ...setLinks(lk, before),
-          },
-        });
-      },
+      ...linkedWrites(run.tx.autonomousSystem, fields, lk),
     });
     run.asns.set(id, a.asn);
   }
@@ -172,11 +138,7 @@ export async function importIxps(run: ImportRun, list: PmList<PmInternetExchange
     }
     if (!prefixes.length && row) prefixes = row.prefixes;
     prefixes = [...new Set(prefixes)].sort();
-    const owner = `IXP ${label}`;
-    const imp = links(run, "policy", x.import_routing_policies, owner);
-    const exp = links(run, "policy", x.export_routing_policies, owner);
-    const com = links(run, "community", x.communities, owner);
-    const lk = { importPolicies: imp, exportPolicies: exp, communities: com };
+    const lk = ownerLinks(run, x, `IXP ${label}`);
     const fields = {
       name: name(x.name) || want,
       slug: freeSlug(bySlug, want, row?.id ?? null),
@@ -211,37 +173,15 @@ export async function importIxps(run: ImportRun, list: PmList<PmInternetExchange
                 prefixes: [...row.prefixes].sort(),
                 comments: row.comments,
               }),
-              importPolicies: slugsOf(row.importPolicies),
-              exportPolicies: slugsOf(row.exportPolicies),
-              communities: slugsOf(row.communities),
+              ...rowLinkSlugs(row),
             },
           }
         : null,
       desired: {
         ...view(fields),
-        importPolicies: imp.slugs,
-        exportPolicies: exp.slugs,
-        communities: com.slugs,
+        ...linkSlugs(lk),
       },
-      create: async () =>
-        (
-          await run.tx.internetExchange.create({
-            data: {
-              ...fields,
-              ...connectLinks(lk),
-            },
-            select: { id: true },
-          })
-        ).id,
-      update: async (id, before) => {
-        await run.tx.internetExchange.update({
-          where: { id },
-          data: {
-            ...fields,
-            ...setLinks(lk, before),
-          },
-        });
-      },
+      ...linkedWrites(run.tx.internetExchange, fields, lk),
     });
     bySlug.set(fields.slug, id);
     run.ixps.set(id, { name: fields.name, slug: fields.slug });

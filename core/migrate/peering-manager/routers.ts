@@ -4,7 +4,7 @@
 import { comments, name, objectStatus, routerName, routerPlatform } from "./mapping.js";
 import { listOf } from "./links.js";
 import { localAsFor } from "./networks.js";
-import type { ImportRun } from "./run.js";
+import { byId, writes, type ImportRun } from "./run.js";
 import type { PmList, PmPlatform, PmRouter } from "./source.js";
 
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.:-]{0,252})$/;
@@ -25,7 +25,7 @@ export async function importRouters(
   const rows = await run.tx.router.findMany({ orderBy: { id: "asc" } });
   const rowById = new Map(rows.map((r) => [r.id, r]));
   const byName = new Map(rows.map((r) => [r.name, r]));
-  for (const r of [...list.records].sort((a, b) => a.id - b.id)) {
+  for (const r of byId(list)) {
     const label = name(r.name, 60);
     const pname = routerName(r.name);
     const platform = routerPlatform(
@@ -122,10 +122,7 @@ export async function importRouters(
           }
         : null,
       desired: view(fields),
-      create: async () => (await run.tx.router.create({ data: fields, select: { id: true } })).id,
-      update: async (id) => {
-        await run.tx.router.update({ where: { id }, data: fields });
-      },
+      ...writes(run.tx.router, fields),
     });
     run.routers.set(id, fields.name);
     const hasCredential = row && (row.passwordEnc || row.privateKeyEnc || row.credentialEnv);

@@ -9,6 +9,7 @@ import {
   type HistoryObjectType,
   type Tx,
 } from "../../history.js";
+import type { PmList } from "./source.js";
 import type { Family, ImportSummary } from "./summary.js";
 
 /** ExternalRef.objectType values: the history type, and one more for a community's egress twin. */
@@ -90,6 +91,32 @@ export interface ApplyPlan<S extends Record<string, unknown>> {
   desired: S;
   create(): Promise<number>;
   update(id: number, before: S): Promise<void>;
+}
+
+/** A list's records in Peering Manager id order: each run meets them in the same order. */
+export const byId = <T extends { id: number }>(list: PmList<T>): T[] =>
+  [...list.records].sort((a, b) => a.id - b.id);
+
+/**
+ * The part of a Prisma model (`run.tx.contact`, ...) that an ApplyPlan writes through, with
+ * the data of a create (C) and of an update (U); Prisma checks them against the model's own.
+ */
+export interface Table<C, U = C> {
+  create(args: { data: C; select: { id: true } }): PromiseLike<{ id: number }>;
+  update(args: { where: { id: number }; data: U }): PromiseLike<unknown>;
+}
+
+/** An ApplyPlan's create and update of an object whose row is `data` (links.ts: with attachments). */
+export function writes<D extends object>(
+  table: Table<NoInfer<D>>,
+  data: D,
+): Pick<ApplyPlan<Record<string, unknown>>, "create" | "update"> {
+  return {
+    create: async () => (await table.create({ data, select: { id: true } })).id,
+    update: async (id) => {
+      await table.update({ where: { id }, data });
+    },
+  };
 }
 
 export class ImportRun {

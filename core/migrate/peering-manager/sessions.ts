@@ -2,16 +2,10 @@
 // post-maintenance being maintenance here), multihop, passive, BFD, passwords (encrypted),
 // policies and communities. The polled BGP state is not copied: peerbot polls its own.
 import { comments, host, multihop, name, relationship, sessionStatus } from "./mapping.js";
-import { connectLinks, links, listOf, setLinks, slugsOf } from "./links.js";
+import { linkedWrites, linkSlugs, listOf, ownerLinks, rowLinkSlugs, withLinks } from "./links.js";
 import { currentCompare, passwordPlan } from "./passwords.js";
-import type { ImportRun } from "./run.js";
+import { byId, type ImportRun } from "./run.js";
 import type { PmDirectSession, PmIxpSession, PmList } from "./source.js";
-
-const withLinks = {
-  importPolicies: { select: { slug: true } },
-  exportPolicies: { select: { slug: true } },
-  communities: { select: { slug: true } },
-} as const;
 
 /** Why a session's status cannot be mapped, or null. */
 function badStatus(
@@ -33,7 +27,7 @@ export async function importIxpSessions(run: ImportRun, list: PmList<PmIxpSessio
   const rows = await run.tx.ixpSession.findMany({ include: withLinks, orderBy: { id: "asc" } });
   const rowById = new Map(rows.map((r) => [r.id, r]));
   const byKey = new Map(rows.map((r) => [`${r.connectionId} ${host(r.ipAddress)}`, r.id]));
-  for (const s of [...list.records].sort((a, b) => a.id - b.id)) {
+  for (const s of byId(list)) {
     const ip = host(s.ip_address)!;
     const where = `AS${s.autonomous_system.asn} ${ip}`;
     const asId = run.refs.get("as", s.autonomous_system.id);
@@ -68,11 +62,7 @@ export async function importIxpSessions(run: ImportRun, list: PmList<PmIxpSessio
       );
       continue;
     }
-    const owner = `the session ${where}`;
-    const imp = links(run, "policy", s.import_routing_policies, owner);
-    const exp = links(run, "policy", s.export_routing_policies, owner);
-    const com = links(run, "community", s.communities, owner);
-    const lk = { importPolicies: imp, exportPolicies: exp, communities: com };
+    const lk = ownerLinks(run, s, `the session ${where}`);
     const pw = passwordPlan(run, s.password, row?.passwordEnc ?? null, repr);
     const fields = {
       autonomousSystemId: asId,
@@ -89,7 +79,7 @@ export async function importIxpSessions(run: ImportRun, list: PmList<PmIxpSessio
       const { autonomousSystemId: a, connectionId: c, ...rest } = f;
       return { ...rest, as: run.asns.get(a) ?? a, connection: c, password };
     };
-    const enc = pw.enc === undefined ? {} : { passwordEnc: pw.enc };
+    const enc: { passwordEnc?: string | null } = pw.enc === undefined ? {} : { passwordEnc: pw.enc };
     const id = await run.apply({
       family: "ixp-session",
       type: "ixp-session",
@@ -114,39 +104,15 @@ export async function importIxpSessions(run: ImportRun, list: PmList<PmIxpSessio
                 },
                 currentCompare(run, row.passwordEnc),
               ),
-              importPolicies: slugsOf(row.importPolicies),
-              exportPolicies: slugsOf(row.exportPolicies),
-              communities: slugsOf(row.communities),
+              ...rowLinkSlugs(row),
             },
           }
         : null,
       desired: {
         ...view(fields, pw.compare),
-        importPolicies: imp.slugs,
-        exportPolicies: exp.slugs,
-        communities: com.slugs,
+        ...linkSlugs(lk),
       },
-      create: async () =>
-        (
-          await run.tx.ixpSession.create({
-            data: {
-              ...fields,
-              ...enc,
-              ...connectLinks(lk),
-            },
-            select: { id: true },
-          })
-        ).id,
-      update: async (id, before) => {
-        await run.tx.ixpSession.update({
-          where: { id },
-          data: {
-            ...fields,
-            ...enc,
-            ...setLinks(lk, before),
-          },
-        });
-      },
+      ...linkedWrites(run.tx.ixpSession, { ...fields, ...enc }, lk),
     });
     byKey.set(`${connectionId} ${ip}`, id);
   }
@@ -164,7 +130,7 @@ export async function importDirectSessions(run: ImportRun, list: PmList<PmDirect
       Number(r.localAs.asn),
     ]),
   );
-  for (const s of [...list.records].sort((a, b) => a.id - b.id)) {
+  for (const s of byId(list)) {
     const ip = host(s.ip_address)!;
     const where = `AS${s.autonomous_system.asn} ${ip}`;
     const asId = run.refs.get("as", s.autonomous_system.id);
@@ -217,11 +183,7 @@ export async function importDirectSessions(run: ImportRun, list: PmList<PmDirect
       );
       continue;
     }
-    const owner = `the session ${where}`;
-    const imp = links(run, "policy", s.import_routing_policies, owner);
-    const exp = links(run, "policy", s.export_routing_policies, owner);
-    const com = links(run, "community", s.communities, owner);
-    const lk = { importPolicies: imp, exportPolicies: exp, communities: com };
+    const lk = ownerLinks(run, s, `the session ${where}`);
     const pw = passwordPlan(run, s.password, row?.passwordEnc ?? null, repr);
     const fields = {
       autonomousSystemId: asId,
@@ -249,7 +211,7 @@ export async function importDirectSessions(run: ImportRun, list: PmList<PmDirect
         password,
       };
     };
-    const enc = pw.enc === undefined ? {} : { passwordEnc: pw.enc };
+    const enc: { passwordEnc?: string | null } = pw.enc === undefined ? {} : { passwordEnc: pw.enc };
     const id = await run.apply({
       family: "direct-session",
       type: "direct-session",
@@ -277,39 +239,15 @@ export async function importDirectSessions(run: ImportRun, list: PmList<PmDirect
                 },
                 currentCompare(run, row.passwordEnc),
               ),
-              importPolicies: slugsOf(row.importPolicies),
-              exportPolicies: slugsOf(row.exportPolicies),
-              communities: slugsOf(row.communities),
+              ...rowLinkSlugs(row),
             },
           }
         : null,
       desired: {
         ...view(fields, pw.compare),
-        importPolicies: imp.slugs,
-        exportPolicies: exp.slugs,
-        communities: com.slugs,
+        ...linkSlugs(lk),
       },
-      create: async () =>
-        (
-          await run.tx.directSession.create({
-            data: {
-              ...fields,
-              ...enc,
-              ...connectLinks(lk),
-            },
-            select: { id: true },
-          })
-        ).id,
-      update: async (id, before) => {
-        await run.tx.directSession.update({
-          where: { id },
-          data: {
-            ...fields,
-            ...enc,
-            ...setLinks(lk, before),
-          },
-        });
-      },
+      ...linkedWrites(run.tx.directSession, { ...fields, ...enc }, lk),
     });
     byKey.set(key(routerId, asId, ip), id);
   }
