@@ -111,10 +111,21 @@ const SUBCOMMANDS: Record<string, Sub> = {
     },
   },
   migrate: {
-    summary: "Apply pending database migrations (safe to run from several processes at once).",
+    summary:
+      "Apply pending database migrations, creating the database if it does not exist (safe to run from several processes at once).",
     usage: "peerbot migrate",
     async run(_opts, config) {
-      const rt = await boot(config, { allowEmbedded: true });
+      let rt: Runtime;
+      try {
+        rt = await boot(config, { allowEmbedded: true });
+      } catch (err) {
+        // A server that has no such database yet: create it, then migrate.
+        if ((err as { code?: string }).code !== "3D000" || !config.DATABASE_URL) throw err;
+        const { createDatabaseOf } = await import("./startup-errors.js");
+        const name = await createDatabaseOf(config.DATABASE_URL);
+        process.stdout.write(`Created the database "${name}".\n`);
+        rt = await boot(config, { allowEmbedded: true });
+      }
       process.stdout.write("The database is up to date.\n");
       await rt.close();
       return 0;
@@ -280,6 +291,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await sub.run(values, config, positionals);
   } catch (err) {
+    const { startupProblem } = await import("./startup-errors.js");
+    const problem = startupProblem(err, config);
+    if (problem) {
+      process.stderr.write(`peerbot ${name}: ${problem}\n`);
+      return 1;
+    }
     createLogger(config.PEERBOT_LOG_LEVEL).error(`peerbot ${name} failed`, { err });
     process.stderr.write(`peerbot ${name} failed: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import pg from "pg";
 import { runPeerbot } from "../helpers/cli.js";
+import { adminUrl, dbUrl } from "../helpers/pg.js";
+import { freePort } from "../helpers/throwaway.js";
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-cli-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -79,4 +82,47 @@ describe("peerbot sync", () => {
       await fake.close();
     }
   }, 180_000);
+});
+
+describe("start-up failures a user causes", () => {
+  it("`peerbot migrate` creates a database that does not exist yet, then migrates it", async () => {
+    const name = `peerbot_cli_new_${process.pid}`;
+    const url = dbUrl(name);
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    try {
+      await admin.query(`drop database if exists "${name}"`);
+      const before = await peerbot(["console"], "", { DATABASE_URL: url });
+      expect(before.code).toBe(1);
+      expect(before.err.trim()).toBe(
+        `peerbot console: The database "${name}" does not exist on ${new URL(url).hostname}:${new URL(url).port || "5432"}: run \`peerbot migrate\`, which creates it, or create it yourself.`,
+      );
+      const r = await peerbot(["migrate"], "", { DATABASE_URL: url });
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain(`Created the database "${name}".`);
+      expect(r.out).toContain("The database is up to date.");
+      expect((await peerbot(["migrate"], "", { DATABASE_URL: url })).out).not.toContain("Created");
+    } finally {
+      await admin.query(`drop database if exists "${name}" with (force)`).catch(() => {});
+      await admin.end();
+    }
+  }, 120_000);
+
+  it("a server that refuses, or a host that does not resolve: one sentence, no log line, no password", async () => {
+    const port = await freePort();
+    const refused = await peerbot(["console"], "", {
+      DATABASE_URL: `postgresql://peerbot:Sekr1t-pw@127.0.0.1:${port}/peerbot`,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.err.trim()).toBe(
+      `peerbot console: PostgreSQL at 127.0.0.1:${port} refused the connection: is it running there? Check DATABASE_URL.`,
+    );
+    const unknown = await peerbot(["migrate"], "", {
+      DATABASE_URL: "postgresql://peerbot:Sekr1t-pw@no-such-host.invalid:5432/peerbot",
+    });
+    expect(unknown.err.trim()).toBe(
+      'peerbot migrate: The host "no-such-host.invalid" in DATABASE_URL cannot be resolved: check its name.',
+    );
+    for (const r of [refused, unknown]) expect(r.out + r.err).not.toMatch(/Sekr1t|"level"|\bat \S+:\d+:\d+/);
+  }, 60_000);
 });
