@@ -12,16 +12,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cancelEmail,
-  composeEmail,
-  draftEmail,
   editEmail,
   emailJobId,
   EMAIL_QUEUE,
   queueEmail,
   reconcileEmails,
-  type EmailRow,
 } from "../../core/email/index.js";
-import { resolveIxp } from "../../core/ixp.js";
 import { createMailer } from "../../drivers/mail/index.js";
 import { registerEmailWorker } from "../../jobs/email.js";
 import { BullJobQueue, type RunnableQueue } from "../../jobs/queue.js";
@@ -29,6 +25,7 @@ import { FakeSmtpServer } from "../fakes/smtp.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { testServices, type TestServices } from "../helpers/services.js";
+import { draftToHe } from "../helpers/email.js";
 import { until } from "../helpers/until.js";
 
 const REDIS = process.env.PEERBOT_TEST_REDIS ?? "redis://127.0.0.1:6379";
@@ -43,7 +40,6 @@ describe.each(["in-process", "BullMQ"] as const)("e-mail delivery through the %s
   let smtp: FakeSmtpServer;
   let queue: RunnableQueue;
   let dataDir: string;
-  let seq = 0;
   const prefix = `peerbot-test-email-${randomBytes(4).toString("hex")}`;
 
   beforeAll(async () => {
@@ -89,19 +85,7 @@ describe.each(["in-process", "BullMQ"] as const)("e-mail delivery through the %s
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** A fresh draft to an address of its own, so each test finds its own messages. */
-  async function draft(): Promise<{ e: EmailRow; to: string }> {
-    const to = `peering${++seq}@he.example`;
-    const ixp = await resolveIxp(db, "linx", (s) => s, "");
-    const c = await composeEmail(services, {
-      kind: "peering_request",
-      peerAsn: 6939n,
-      ixpId: ixp.id,
-      requester: { id: "console:alice", name: "alice" },
-      to: [to],
-    });
-    return { e: await draftEmail(services, c, alice), to };
-  }
+  const draft = () => draftToHe(services);
   const row = (id: number) =>
     db.prisma.email.findUniqueOrThrow({
       where: { id },

@@ -9,28 +9,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  composeEmail,
-  draftEmail,
-  RECONCILE_GRACE_MS,
-  reconcileEmails,
-  type EmailRow,
-} from "../../core/email/index.js";
-import { resolveIxp } from "../../core/ixp.js";
+import { RECONCILE_GRACE_MS, reconcileEmails } from "../../core/email/index.js";
 import { registerEmailWorker } from "../../jobs/email.js";
 import { FakeSmtpServer } from "../fakes/smtp.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { dbUrl } from "../helpers/pg.js";
 import { testServices, type TestServices } from "../helpers/services.js";
+import { draftToHe } from "../helpers/email.js";
 import { until } from "../helpers/until.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let smtp: FakeSmtpServer;
 let dataDir: string;
-let seq = 0;
-const alice = { platform: "console" as const, userId: "alice", userName: "alice" };
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-email-kill-"));
@@ -53,19 +45,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** A draft to an address of its own, so that each case counts only its own messages. */
-async function draft(): Promise<{ e: EmailRow; to: string }> {
-  const to = `peering${++seq}@he.example`;
-  const ixp = await resolveIxp(db, "linx", (s) => s, "");
-  const c = await composeEmail(services, {
-    kind: "peering_request",
-    peerAsn: 6939n,
-    ixpId: ixp.id,
-    requester: { id: "console:alice", name: "alice" },
-    to: [to],
-  });
-  return { e: await draftEmail(services, c, alice), to };
-}
+const draft = () => draftToHe(services);
 
 function runChild(emailId: number, killAt: string): Promise<{ signal: string | null; output: string }> {
   const child = spawn(
