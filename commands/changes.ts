@@ -1,6 +1,7 @@
 // Commands that change routers: peer, session, diff, deploy; and the change workflow:
 // changes, approve, reject, with the Approve/Reject buttons, and an admin's `change <id>
 // abandon` for a change that is stuck.
+import { buttonId, routerNamed } from "./action-helpers.js";
 import { z } from "zod";
 import {
   abandonChange,
@@ -17,7 +18,7 @@ import {
   rejectChange,
   type ChangeRow,
 } from "../core/changes.js";
-import { findRouterByName, routerNames } from "../core/inventory.js";
+import { findRouterByName } from "../core/inventory.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
@@ -220,19 +221,6 @@ function sessionChoice(asn: number, routerName: string, action: string, c: Sessi
   };
 }
 
-async function findRouter(ctx: CommandContext, name: string, usage: string) {
-  const router = await findRouterByName(ctx.services.db, name);
-  if (!router) {
-    const names = await routerNames(ctx.services.db);
-    throw new UserError(
-      `There is no router called "${name.slice(0, 60)}".`,
-      names.length ? `Routers: ${names.join(", ")}. Usage: ${usage}` : `Usage: ${usage}`,
-    );
-  }
-  ctx.objects.push(`router:${router.id}`);
-  return router;
-}
-
 export const diffCommand = defineCommand({
   name: "diff",
   summary: "Render a router's configuration and show how it differs from the router's, without a change.",
@@ -242,7 +230,7 @@ export const diffCommand = defineCommand({
   args: { positional: ["router"] },
   schema: z.object({ router: z.string({ error: "Say which router, e.g. diff edge1.lon." }).max(100) }),
   async handler({ router: name }, ctx) {
-    const router = await findRouter(ctx, name, "diff <router>");
+    const router = await routerNamed(ctx, name, "diff <router>");
     const d = await diffRouter(ctx.services, router.id);
     if (!d.diff)
       return {
@@ -267,7 +255,7 @@ export const deployCommand = defineCommand({
   args: { positional: ["router"] },
   schema: z.object({ router: z.string({ error: "Say which router, e.g. deploy edge1.lon." }).max(100) }),
   async handler({ router: name }, ctx) {
-    const router = await findRouter(ctx, name, "deploy <router>");
+    const router = await routerNamed(ctx, name, "deploy <router>");
     const r = await planChange(ctx.services, {
       routerId: router.id,
       summary: `deploy ${router.name}`,
@@ -403,10 +391,7 @@ export const changeCommand = defineCommand({
 });
 
 function parseId(arg: string): number {
-  const id = parseChangeId(arg);
-  if (id === null)
-    throw new UserError("That button no longer does anything.", "Run `changes` for the open ones.");
-  return id;
+  return buttonId(parseChangeId(arg), "Run `changes` for the open ones.");
 }
 
 export const changeActions: ActionDef[] = [
