@@ -22,6 +22,11 @@ export interface Invocation {
   action?: string;
   /** The message the button sits in, so a handler can update it. */
   messageRef?: MessageRef;
+  /**
+   * The organisation it came from, as the platform says: Slack's workspace (`team`) and
+   * Enterprise Grid organisation (`enterprise`), Discord's server (`guild`). Absent in the console.
+   */
+  origin?: { team?: string; enterprise?: string; guild?: string };
 }
 
 export interface CommandContext {

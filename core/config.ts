@@ -158,6 +158,30 @@ export const configSchema = z.object({
   /** Delivery attempts of one e-mail on temporary failures, and the first retry's delay (doubling). */
   PEERBOT_EMAIL_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   PEERBOT_EMAIL_RETRY_DELAY: duration.default(30_000),
+
+  // Chat transports and their safety (issue 13). Lists are comma-separated.
+  /** "http" (the Interactions endpoint, needs a public URL) or "gateway" (an outbound WebSocket). */
+  DISCORD_TRANSPORT: z.enum(["http", "gateway"]).default("http"),
+  /** Workspaces (T…) and Enterprise Grid organisations (E…) whose requests are served. */
+  SLACK_ALLOWED_TEAMS: z.string().trim().optional(),
+  /** Servers (guild ids) whose interactions are served. */
+  DISCORD_ALLOWED_GUILDS: z.string().trim().optional(),
+  /** Mentioned when a change waits for approval: a Slack user group (S…), a Discord role id. */
+  SLACK_APPROVER_GROUP: z.string().trim().optional(),
+  DISCORD_APPROVER_ROLE: z.string().trim().optional(),
+  /** Where each role's powers apply: "operator=slack:C01|slack:C02,admin=slack:C09" (see README). */
+  PEERBOT_ROLE_CHANNELS: z.string().trim().optional(),
+  // --- chat settings of helpers: add below, one block per helper, with a comment each ---
+
+  // Operations (issue 14).
+  /** The operations HTTP server: /healthz, /readyz, /metrics. */
+  PEERBOT_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  PEERBOT_HTTP_HOST: z.string().trim().default("0.0.0.0"),
+  /** How long running jobs may take to finish after SIGTERM before they are handed back. */
+  PEERBOT_SHUTDOWN_GRACE: duration.default(30_000),
+  /** Deploys one worker process runs at once (to different routers; one router is never two). */
+  PEERBOT_DEPLOY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  // --- operations settings of helpers: add below, one block per helper, with a comment each ---
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -74,6 +74,10 @@ export function discordInteractions(deps: DiscordInteractionDeps): InteractionHa
     };
   };
 
+  /** The server it came from (none in a direct message). */
+  const originOf = (i: DiscordInteraction): Pick<Invocation, "origin"> =>
+    typeof i.guild_id === "string" ? { origin: { guild: i.guild_id } } : { origin: {} };
+
   const channelOf = (i: DiscordInteraction): string =>
     i.channel_id ?? i.message?.channel_id ?? i.channel?.id ?? "";
 
@@ -228,7 +232,7 @@ export function discordInteractions(deps: DiscordInteractionDeps): InteractionHa
       .map((o) => String(o.value).trim())
       .filter(Boolean);
     const text = [prefix, ...args].filter(Boolean).join(" ");
-    return answerWith(i, { actor: actorOf(i), channel: channelOf(i), text }, false);
+    return answerWith(i, { actor: actorOf(i), ...originOf(i), channel: channelOf(i), text }, false);
   };
 
   /** The ephemeral "are you sure?" prompt of a confirm button. */
@@ -291,6 +295,7 @@ export function discordInteractions(deps: DiscordInteractionDeps): InteractionHa
       const messageId = bar > 0 ? rest1.slice(0, bar) : "";
       const inv: Invocation = {
         actor: actorOf(i),
+        ...originOf(i),
         channel,
         action: rest1.slice(bar + 1),
         ...(messageId ? { messageRef: { platform: "discord", channel, messageId } } : {}),
@@ -306,6 +311,7 @@ export function discordInteractions(deps: DiscordInteractionDeps): InteractionHa
     if (parsed.confirm) return confirmPrompt(i, customId, parsed.actionId, sourceRef);
     const inv: Invocation = {
       actor: actorOf(i),
+      ...originOf(i),
       channel,
       action: parsed.actionId,
       ...(sourceRef ? { messageRef: sourceRef } : {}),

@@ -116,6 +116,11 @@ async function deliverAnswer(deps: SlackListenerDeps, place: AnswerPlace, inv: I
   }
 }
 
+/** Where a request came from: the workspace and, on Enterprise Grid, the organisation. */
+export function slackOrigin(team: string | undefined, enterprise: string | undefined): Invocation["origin"] {
+  return { ...(team ? { team } : {}), ...(enterprise ? { enterprise } : {}) };
+}
+
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
   const { messenger, commands } = deps;
 
@@ -141,6 +146,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
         actor: await actor(command.user_id, command.user_name as string | undefined),
         channel: command.channel_id,
         text,
+        origin: slackOrigin(command.team_id, command.enterprise_id as string | undefined),
       };
       await deliverAnswer(deps, { channel: command.channel_id, userId: command.user_id, respond }, inv);
     },
@@ -168,6 +174,10 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       channel,
       action: slackActionId(pressed),
       ...(ref ? { messageRef: ref } : {}),
+      origin: slackOrigin(
+        body.team?.id ?? (body.user as { team_id?: string }).team_id,
+        body.enterprise?.id ?? undefined,
+      ),
     };
     await deliverAnswer(
       deps,

@@ -110,6 +110,7 @@ describe("Discord platform", () => {
       actor: { platform: "discord", userId: ALICE.userId, userName: "Alice", groupIds: ALICE.roles },
       channel: "200000000000000001",
       text: "peers linx",
+      origin: { guild: "300000000000000001" },
     });
     expect(r.body.type).toBe(4);
     const data = r.body.data as {
@@ -241,6 +242,7 @@ describe("Discord platform", () => {
       channel: "200000000000000001",
       action: "change.approve:42",
       messageRef: { platform: "discord", channel: "200000000000000001", messageId: "700000000000000001" },
+      origin: { guild: "300000000000000001" },
     });
     expect(r.body.type).toBe(4);
   });

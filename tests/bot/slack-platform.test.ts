@@ -127,6 +127,7 @@ describe("Slack platform", () => {
       actor: { platform: "slack", userId: "U1", userName: "alice", groupIds: ["S0614TZR7"] },
       channel: "C1",
       text: "peers linx",
+      origin: { team: "T1" },
     });
     expect(post.params.channel).toBe("C1");
     expect(post.params.text).toBe("Peers at LINX");
@@ -301,6 +302,7 @@ describe("Slack platform", () => {
       channel: "C1",
       action: "change.approve:42",
       messageRef: { platform: "slack", channel: "C1", messageId: "1700000000.000100" },
+      origin: { team: "T1" },
     });
     expect(post.params).toMatchObject({
       channel: "C1",
