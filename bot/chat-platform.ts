@@ -21,6 +21,12 @@ export interface ChatPlatform {
   start(): Promise<void>;
   /** Stops receiving events and lets go of what it holds. */
   stop(): Promise<void>;
+  /**
+   * Whether it can receive events now (its HTTP server listens, its Socket Mode or Gateway
+   * connection is up), for /readyz; a sentence saying why not otherwise. Without it, a
+   * platform that has started counts as ready.
+   */
+  ready?(): true | string;
 }
 
 /** What every platform is given, whatever its receiver. */

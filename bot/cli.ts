@@ -4,9 +4,14 @@ import { config as loadDotenv } from "dotenv";
 import { ConfigError, loadConfig, type Config } from "../core/config.js";
 import { createLogger } from "../core/log.js";
 import type { BootOptions, Runtime } from "./runtime.js";
+import type { ChatPlatform } from "./chat-platform.js";
+import type { PlatformRouter } from "./platforms.js";
 import { secretSubcommand } from "./cli-secret.js";
+import { doctorSubcommand } from "./cli-doctor.js";
 import { importSubcommand } from "./cli-import.js";
 import { inventorySub } from "./cli-inventory.js";
+import { discordRegisterSubcommand } from "./cli-discord.js";
+import { slackManifestSub } from "./cli-slack.js";
 
 /** Loaded on demand: `--help` should not pay for the database, Prisma and BullMQ. */
 async function boot(config: Config, opts: BootOptions): Promise<Runtime> {
@@ -73,19 +78,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
     summary: "Run the configured chat platforms (Slack, Discord) with in-process workers.",
     usage: "peerbot start",
     async run(_opts, config) {
-      const { PlatformRouter, startPlatforms } = await import("./platforms.js");
-      const router = new PlatformRouter();
-      const rt = await boot(config, { allowEmbedded: false, migrateInChild: true, notifier: router });
-      await registerWorkers(rt);
-      await rt.queue.start();
-      const schedules = await startSchedules(rt);
-      const stop = await startPlatforms(rt, router);
-      process.stderr.write("peerbot started\n");
-      await waitForSignal();
-      schedules.stop();
-      await stop();
-      await rt.close();
-      return 0;
+      const { startPlatforms } = await import("./platforms.js");
+      return serve(config, "start", (rt, router, platforms) => startPlatforms(rt, router, platforms));
     },
   },
   worker: {
@@ -96,18 +90,11 @@ const SUBCOMMANDS: Record<string, Sub> = {
         process.stderr.write("peerbot worker needs REDIS_URL: workers take their jobs from Redis.\n");
         return 2;
       }
-      const { PlatformRouter, workerNotifiers } = await import("./platforms.js");
-      const router = new PlatformRouter();
-      const rt = await boot(config, { allowEmbedded: false, migrateInChild: true, notifier: router });
-      await workerNotifiers(rt, router);
-      await registerWorkers(rt);
-      await rt.queue.start();
-      const schedules = await startSchedules(rt);
-      process.stderr.write("peerbot worker: waiting for jobs.\n");
-      await waitForSignal();
-      schedules.stop();
-      await rt.close();
-      return 0;
+      const { workerNotifiers } = await import("./platforms.js");
+      return serve(config, "worker", async (rt, router) => {
+        await workerNotifiers(rt, router);
+        return async () => {};
+      });
     },
   },
   migrate: {
@@ -196,8 +183,11 @@ const SUBCOMMANDS: Record<string, Sub> = {
     },
   },
   secret: secretSubcommand,
+  doctor: doctorSubcommand,
   import: importSubcommand,
   inventory: inventorySub,
+  "discord-register": discordRegisterSubcommand,
+  "slack-manifest": slackManifestSub,
 };
 
 /** Every schedule (repeatable jobs, polling, the reconciler): jobs/schedule.ts. */
@@ -212,16 +202,92 @@ async function registerWorkers(rt: Runtime): Promise<void> {
   registerAllWorkers(rt.queue, rt.services);
 }
 
-/** Keeps the process alive (with nothing else to do it, Node would exit) until SIGINT or SIGTERM. */
-function waitForSignal(): Promise<void> {
+/**
+ * `peerbot start` and `peerbot worker`: the operations server (/healthz at once, /readyz once
+ * everything is up), the runtime, the job workers, the schedules and what `receive` starts
+ * (the chat platforms), until SIGTERM or SIGINT. Then the graceful shutdown: /readyz answers
+ * 503 at once, the platforms stop receiving, the schedules and the reconciler stop, running
+ * jobs get PEERBOT_SHUTDOWN_GRACE to finish (then go back to the queue for another worker),
+ * the pools close, and the process exits 0. A second signal exits at once.
+ */
+async function serve(
+  config: Config,
+  name: "start" | "worker",
+  receive: (rt: Runtime, router: PlatformRouter, platforms: ChatPlatform[]) => Promise<() => Promise<void>>,
+): Promise<number> {
+  const { OpsListenError, startOpsServer, readinessChecks, observeRuntime } = await import("./ops-server.js");
+  const { PlatformRouter } = await import("./platforms.js");
+  const log = createLogger(config.PEERBOT_LOG_LEVEL);
+  // Counted from here: a signal during start-up shuts down as soon as start-up ends.
+  const signalled = waitForSignal();
+  let ops: Awaited<ReturnType<typeof startOpsServer>>;
+  try {
+    ops = await startOpsServer({ port: config.PEERBOT_HTTP_PORT, host: config.PEERBOT_HTTP_HOST, log });
+  } catch (err) {
+    if (!(err instanceof OpsListenError)) throw err;
+    process.stderr.write(`peerbot ${name}: ${err.message}.\n`);
+    return 1;
+  }
+  let rt: Runtime | undefined;
+  try {
+    const router = new PlatformRouter();
+    rt = await boot(config, { allowEmbedded: false, migrateInChild: true, notifier: router, log });
+    observeRuntime(rt);
+    await registerWorkers(rt);
+    await rt.queue.start();
+    const schedules = await startSchedules(rt);
+    const platforms: ChatPlatform[] = [];
+    let stopReceiving: () => Promise<void>;
+    try {
+      stopReceiving = await receive(rt, router, platforms);
+    } catch (err) {
+      schedules.stop();
+      throw err;
+    }
+    ops.setChecks(readinessChecks(rt, platforms));
+    process.stderr.write(
+      name === "start"
+        ? `peerbot started (health on port ${ops.port})\n`
+        : `peerbot worker: waiting for jobs (health on port ${ops.port}).\n`,
+    );
+    const signal = await signalled;
+    ops.shutdown();
+    const grace = config.PEERBOT_SHUTDOWN_GRACE;
+    log.info("shutting down", { signal, graceMs: grace });
+    await stopReceiving();
+    schedules.stop();
+    const r = rt;
+    rt = undefined;
+    await r.close({ graceMs: grace });
+    log.info("shut down");
+    return 0;
+  } finally {
+    await rt?.close();
+    await ops.close();
+  }
+}
+
+/**
+ * Resolves with the first SIGINT or SIGTERM, and keeps the process alive until then (with
+ * nothing else to do it, Node would exit). A second signal exits at once.
+ */
+function waitForSignal(): Promise<NodeJS.Signals> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   return new Promise((resolve) => {
-    const done = () => {
+    const first = (signal: NodeJS.Signals) => {
       clearInterval(keepAlive);
-      resolve();
+      process.off("SIGINT", first);
+      process.off("SIGTERM", first);
+      const again = (s: NodeJS.Signals) => {
+        process.stderr.write(`peerbot: ${s} again; exiting now.\n`);
+        process.exit(s === "SIGINT" ? 130 : 143);
+      };
+      process.once("SIGINT", again);
+      process.once("SIGTERM", again);
+      resolve(signal);
     };
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
+    process.on("SIGINT", first);
+    process.on("SIGTERM", first);
   });
 }
 

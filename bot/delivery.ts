@@ -13,6 +13,7 @@
 //
 // It also holds the words a user gets when it goes wrong: the platform refused the answer, or
 // running the command failed before there was an answer.
+import type { Database } from "../core/db.js";
 import type { Logger } from "../core/log.js";
 import type { MessageRef, Notifier } from "../core/ports.js";
 import type { Reply } from "../core/reply.js";
@@ -23,6 +24,11 @@ export interface DeliveryOptions {
   posted?(reply: Reply, ref: MessageRef): Promise<void>;
   /** Turns the intents of a reply's buttons into action ids (commands/intents.ts). */
   resolve?(reply: Reply): Reply;
+  /**
+   * True the first time an outcome (Reply.outcome, by its `track`) is claimed, in any process
+   * (`trackerClaim`, on the message tracker's table); without it, the memory of this process.
+   */
+  claim?(key: string): Promise<boolean>;
   log: Logger;
 }
 
@@ -31,7 +37,24 @@ export function deliveryOptions(o: DeliveryOptions): DeliveryOptions {
   return {
     ...(o.posted ? { posted: o.posted } : {}),
     ...(o.resolve ? { resolve: o.resolve } : {}),
+    ...(o.claim ? { claim: o.claim } : {}),
     log: o.log,
+  };
+}
+
+/**
+ * Claims outcome keys on the message tracker's table (TrackedMessage): the first insert of a
+ * key wins, in every process sharing the database; the outcome's own `posted` report then fills
+ * in where it went.
+ */
+export function trackerClaim(db: Pick<Database, "pool">): (key: string) => Promise<boolean> {
+  return async (key) => {
+    const r = await db.pool.query(
+      `insert into "TrackedMessage" (key, platform, channel, "messageId") values ($1, '', '', '')
+       on conflict (key) do nothing`,
+      [key],
+    );
+    return (r.rowCount ?? 0) > 0;
   };
 }
 
@@ -66,6 +89,154 @@ export interface ChannelPoster<M> {
   renderUpdate?(reply: Reply): M;
   post(where: ChannelRef, msg: M, reply: Reply): Promise<MessageRef>;
   update(ref: MessageRef, msg: M, reply: Reply): Promise<void>;
+  /**
+   * Posts in the thread of the message at `ref` (Slack: thread_ts; Discord: a reply that
+   * references it). Without it, `post` in the channel with `threadId` set to the message.
+   */
+  inThread?(ref: MessageRef, msg: M, reply: Reply): Promise<MessageRef>;
+}
+
+// ---------------------------------------------------------------------------
+// Rate limits: pacing by lanes, and updates of one message coalesced
+// ---------------------------------------------------------------------------
+
+/** One limit: at most `burst` calls at once, then one every `everyMs` (a token bucket). */
+export interface Lane {
+  key: string;
+  everyMs: number;
+  burst: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Keeps calls within the platform's published limits before the platform has to say 429: a
+ * call waits until every lane it uses has a token. Lanes are per process; the platform's own
+ * 429 and Retry-After stay the last word (the API clients wait and retry on them).
+ */
+export class Pacer {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private tail = Promise.resolve();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Waits for a token of every lane, in the order calls arrived. */
+  async take(lanes: readonly Lane[]): Promise<void> {
+    if (!lanes.length) return;
+    const turn = this.tail.then(() => this.wait(lanes));
+    this.tail = turn.catch(() => {});
+    await turn;
+  }
+
+  /** No tokens on `key` for `ms` (a platform said Retry-After). */
+  pause(key: string, ms: number): void {
+    const b = this.buckets.get(key);
+    if (b) {
+      b.tokens = 0;
+      b.at = Math.max(b.at, this.now() + ms);
+    } else this.buckets.set(key, { tokens: 0, at: this.now() + ms });
+  }
+
+  private refill(l: Lane): { tokens: number; at: number } {
+    const t = this.now();
+    const b = this.buckets.get(l.key) ?? { tokens: l.burst, at: t };
+    if (t > b.at) {
+      b.tokens = Math.min(l.burst, b.tokens + (t - b.at) / l.everyMs);
+      b.at = t;
+    }
+    this.buckets.set(l.key, b);
+    if (this.buckets.size > 10_000) this.buckets.clear();
+    return b;
+  }
+
+  private async wait(lanes: readonly Lane[]): Promise<void> {
+    for (;;) {
+      let need = 0;
+      for (const l of lanes) {
+        const b = this.refill(l);
+        const t = this.now();
+        if (b.at > t) need = Math.max(need, b.at - t + l.everyMs);
+        else if (b.tokens < 1) need = Math.max(need, (1 - b.tokens) * l.everyMs);
+      }
+      if (need <= 0) {
+        for (const l of lanes) this.buckets.get(l.key)!.tokens -= 1;
+        return;
+      }
+      await sleep(Math.ceil(need));
+    }
+  }
+}
+
+/**
+ * Updates of one message, one at a time: while one is in flight, a newer state waits, and a
+ * newer one still replaces the waiting one (the latest wins). The waiting state is always sent
+ * once the one in flight is done, so the final state is never dropped; whoever asked for a state
+ * that was replaced hears when the state that replaced it has landed (or failed).
+ */
+export class Coalescer<T> {
+  private readonly slots = new Map<
+    string,
+    { waiting?: { item: T; done: { resolve(): void; reject(e: unknown): void }[] } }
+  >();
+  /** How many submitted states were replaced before they were sent. */
+  replaced = 0;
+
+  constructor(
+    private readonly send: (key: string, item: T) => Promise<void>,
+    /** Merges a state that is being replaced into the one replacing it (outcomes are kept). */
+    private readonly merge: (older: T, newer: T) => T = (_o, n) => n,
+  ) {}
+
+  submit(key: string, item: T): Promise<void> {
+    const slot = this.slots.get(key);
+    if (slot) {
+      return new Promise<void>((resolve, reject) => {
+        if (slot.waiting) {
+          this.replaced++;
+          slot.waiting.item = this.merge(slot.waiting.item, item);
+          slot.waiting.done.push({ resolve, reject });
+        } else slot.waiting = { item, done: [{ resolve, reject }] };
+      });
+    }
+    const fresh: { waiting?: { item: T; done: { resolve(): void; reject(e: unknown): void }[] } } = {};
+    this.slots.set(key, fresh);
+    return this.run(key, fresh, item);
+  }
+
+  private async run(
+    key: string,
+    slot: { waiting?: { item: T; done: { resolve(): void; reject(e: unknown): void }[] } },
+    first: T,
+  ): Promise<void> {
+    let firstError: unknown;
+    let failed = false;
+    try {
+      await this.send(key, first);
+    } catch (err) {
+      failed = true;
+      firstError = err;
+    }
+    // Later states go on in the background; the first caller hears of its own state.
+    void this.drain(key, slot);
+    if (failed) throw firstError;
+  }
+
+  private async drain(
+    key: string,
+    slot: { waiting?: { item: T; done: { resolve(): void; reject(e: unknown): void }[] } },
+  ): Promise<void> {
+    while (slot.waiting) {
+      const w = slot.waiting;
+      slot.waiting = undefined;
+      try {
+        await this.send(key, w.item);
+        for (const d of w.done) d.resolve();
+      } catch (err) {
+        for (const d of w.done) d.reject(err);
+      }
+    }
+    this.slots.delete(key);
+  }
 }
 
 const PLATFORM_NAMES: Record<string, string> = { slack: "Slack", discord: "Discord", console: "The console" };
@@ -92,6 +263,11 @@ export class Delivery {
 
   get log(): Logger {
     return this.opts.log;
+  }
+
+  /** How this delivery claims an outcome (see DeliveryOptions.claim). */
+  get claimer(): (key: string) => Promise<boolean> {
+    return this.opts.claim ?? claimInMemory;
   }
 
   /** The reply as it will be posted: intents resolved (follow-ups included). */
@@ -140,13 +316,61 @@ export class Delivery {
   }
 }
 
+/** The outcome keys this process has claimed, when the delivery has no claim of its own. */
+const claimedHere = new Set<string>();
+async function claimInMemory(key: string): Promise<boolean> {
+  if (claimedHere.has(key)) return false;
+  if (claimedHere.size > 50_000) claimedHere.clear();
+  claimedHere.add(key);
+  return true;
+}
+
 /**
  * The Notifier jobs use, on every platform and in every process: `post` delivers the reply and
  * its follow-ups in the channel (in its thread when given), each reported; `update` redraws one
  * message (follow-ups belong to a post, not to an update). A job's messages have nobody to be
  * ephemeral to, so `ephemeral` does not apply to them: every one is posted in the channel.
+ *
+ * Updates of one message are coalesced (Coalescer): a burst of progress sends the state in
+ * flight and then the latest one. When a state carries an outcome (Reply.outcome), the outcome
+ * is posted once in the message's thread after that state has landed, claimed by its `track`
+ * so that no redraw, in this process or another, posts it twice.
  */
 export function deliveryNotifier<M>(delivery: Delivery, poster: ChannelPoster<M>): Notifier {
+  const refs = new Map<string, MessageRef>();
+  const coalescer = new Coalescer<Reply>(
+    async (key, reply) => {
+      const ref = refs.get(key)!;
+      const r = delivery.resolve(reply);
+      await poster.update(ref, poster.renderUpdate ? poster.renderUpdate(r) : poster.render(r), r);
+      if (reply.outcome) await tellOutcome(ref, reply.outcome);
+    },
+    // A state replaced before it was sent keeps its outcome when the newer one has none.
+    (older, newer) => (newer.outcome || !older.outcome ? newer : { ...newer, outcome: older.outcome }),
+  );
+
+  async function tellOutcome(ref: MessageRef, outcome: Reply): Promise<void> {
+    const key = outcome.track;
+    if (!key) return;
+    const claim = delivery.claimer;
+    try {
+      if (!(await claim(key))) return;
+      const r = delivery.resolve(outcome);
+      const msg = poster.render(r);
+      const at = poster.inThread
+        ? await poster.inThread(ref, msg, r)
+        : await poster.post(
+            { platform: ref.platform, channel: ref.channel, threadId: ref.threadId ?? ref.messageId },
+            msg,
+            r,
+          );
+      await delivery.report(r, at);
+    } catch (err) {
+      if (claim === claimInMemory) claimedHere.delete(key);
+      delivery.log.error(`${delivery.platform}: posting an outcome in the thread failed`, { err });
+    }
+  }
+
   return {
     post: async (where, reply) => {
       const put = (msg: M, r: Reply) => poster.post(where, msg, r);
@@ -155,8 +379,13 @@ export function deliveryNotifier<M>(delivery: Delivery, poster: ChannelPoster<M>
       return ref;
     },
     update: async (ref, reply) => {
-      const r = delivery.resolve(reply);
-      await poster.update(ref, poster.renderUpdate ? poster.renderUpdate(r) : poster.render(r), r);
+      const key = `${ref.platform}:${ref.channel}:${ref.messageId}`;
+      refs.set(key, ref);
+      try {
+        await coalescer.submit(key, reply);
+      } finally {
+        if (refs.size > 10_000) refs.clear();
+      }
     },
   };
 }

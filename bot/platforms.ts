@@ -9,9 +9,11 @@ import { buildRegistry } from "../commands/index.js";
 import { intentResolver } from "../commands/intents.js";
 import type { MessageRef, Notifier } from "../core/ports.js";
 import type { Reply } from "../core/reply.js";
+import { refusalAudit } from "../core/refusals.js";
+import { setHomeOrigins } from "../core/roles.js";
 import type { Services } from "../core/services.js";
 import type { ChatPlatform } from "./chat-platform.js";
-import type { DeliveryOptions } from "./delivery.js";
+import { trackerClaim, type DeliveryOptions } from "./delivery.js";
 
 /** A notifier that hands each message to the notifier of the platform it was posted on. */
 export class PlatformRouter implements Notifier {
@@ -46,16 +48,34 @@ export function processDelivery(s: Services, registry = buildRegistry()): Delive
   return {
     posted: (reply, ref) => s.messages?.posted(reply, ref) ?? Promise.resolve(),
     resolve: intentResolver(registry, s.log),
+    claim: trackerClaim(s.db),
     log: s.log,
   };
 }
 
-/** The Discord settings that must come together. */
-function discordSettings(c: Services["config"]): { applicationId: string; publicKey: string } {
-  if (!c.DISCORD_APPLICATION_ID || !c.DISCORD_PUBLIC_KEY) {
-    throw new Error("Discord needs DISCORD_APPLICATION_ID and DISCORD_PUBLIC_KEY with DISCORD_TOKEN");
-  }
-  return { applicationId: c.DISCORD_APPLICATION_ID, publicKey: c.DISCORD_PUBLIC_KEY };
+/**
+ * The Discord settings that must come together: the application id always, the public key for
+ * the HTTP endpoint only (the Gateway is an outbound connection with the bot token).
+ */
+function discordSettings(c: Services["config"]): {
+  applicationId: string;
+  publicKey?: string;
+  transport: "http" | "gateway";
+} {
+  const transport = c.DISCORD_TRANSPORT;
+  if (!c.DISCORD_APPLICATION_ID)
+    throw new Error(
+      "Discord needs DISCORD_APPLICATION_ID with DISCORD_TOKEN (the Developer Portal's General Information page)",
+    );
+  if (transport === "http" && !c.DISCORD_PUBLIC_KEY)
+    throw new Error(
+      "Discord over HTTP needs DISCORD_PUBLIC_KEY with DISCORD_TOKEN; or set DISCORD_TRANSPORT=gateway, which needs no public URL",
+    );
+  return {
+    applicationId: c.DISCORD_APPLICATION_ID,
+    ...(c.DISCORD_PUBLIC_KEY ? { publicKey: c.DISCORD_PUBLIC_KEY } : {}),
+    transport,
+  };
 }
 
 /**
@@ -65,6 +85,8 @@ function discordSettings(c: Services["config"]): { applicationId: string; public
 export async function startPlatforms(
   rt: { services: Services },
   router: PlatformRouter,
+  /** Filled with each platform once it has started (the operations server asks them if ready). */
+  started: ChatPlatform[] = [],
 ): Promise<() => Promise<void>> {
   const s = rt.services;
   const c = s.config;
@@ -73,13 +95,14 @@ export async function startPlatforms(
     ...processDelivery(s, registry),
     handle: async (inv: Parameters<typeof dispatch>[2]) => (await dispatch(registry, s, inv)).reply,
   };
-  const started: ChatPlatform[] = [];
   const stop = async () => {
     for (const p of [...started].reverse()) await p.stop().catch(() => {});
   };
   try {
     if (c.SLACK_BOT_TOKEN) {
       const { SlackPlatform } = await import("./slack/platform.js");
+      // Requests seen (timestamp and signature), so that a replay runs nothing (Redis when configured).
+      const { onceStore: slackOnceStore } = await import("./once.js");
       const slack = new SlackPlatform({
         ...deps,
         botToken: c.SLACK_BOT_TOKEN,
@@ -87,28 +110,55 @@ export async function startPlatforms(
         appToken: c.SLACK_APP_TOKEN,
         port: c.SLACK_PORT,
         apiUrl: c.SLACK_API_URL,
+        ...(c.SLACK_APP_TOKEN
+          ? { socketOnce: await slackOnceStore(c) }
+          : { http: { once: await slackOnceStore(c), refusals: refusalAudit(s.db, s.log) } }),
       });
       await slack.start();
+      // Without SLACK_ALLOWED_TEAMS only the bot token's own workspace (and organisation) is served.
+      if (!c.SLACK_ALLOWED_TEAMS) {
+        const me = await slack.app.client.auth.test();
+        const home = [me.team_id, me.enterprise_id].filter(
+          (x): x is string => typeof x === "string" && x !== "",
+        );
+        setHomeOrigins(c, { slackTeams: home });
+        s.log.info("slack: serving only the bot's own workspace (SLACK_ALLOWED_TEAMS is not set)", {
+          teams: home,
+        });
+      }
       started.push(slack);
       router.add(slack.name, slack.notifier);
       s.log.info("slack: listening", { port: slack.port, socketMode: Boolean(c.SLACK_APP_TOKEN) });
     }
     if (c.DISCORD_TOKEN) {
       const { DiscordPlatform, registerDiscordCommands } = await import("./discord/platform.js");
+      const settings = discordSettings(c);
+      // Interaction ids seen, so that a redelivered one runs once (Redis when configured).
+      const { onceStore } = await import("./once.js");
+      const once = await onceStore(c);
       const discord = new DiscordPlatform({
         ...deps,
-        ...discordSettings(c),
+        ...settings,
         token: c.DISCORD_TOKEN,
         port: c.DISCORD_PORT,
         apiUrl: c.DISCORD_API_URL,
+        once,
+        deferAfterMs: c.DISCORD_DEFER_AFTER,
+        refusals: refusalAudit(s.db, s.log),
       });
-      await discord.start();
+      try {
+        await discord.start();
+      } catch (err) {
+        await discord.stop().catch(() => {});
+        throw err;
+      }
       started.push(discord);
       await registerDiscordCommands(discord.rest, c.DISCORD_APPLICATION_ID!).catch((err: unknown) =>
         s.log.warn("discord: could not register the slash commands", { err: String(err) }),
       );
       router.add(discord.name, discord.notifier);
-      s.log.info("discord: listening", { port: discord.port });
+      if (discord.transport === "gateway") s.log.info("discord: receiving interactions over the Gateway");
+      else s.log.info("discord: receiving interactions over HTTP", { port: discord.port });
     }
   } catch (err) {
     await stop();

@@ -26,7 +26,11 @@ export interface Runtime {
   queue: RunnableQueue;
   embedded: boolean;
   notes: string[];
-  close(): Promise<void>;
+  /**
+   * Stops the job workers, then closes the pools. With `graceMs`, running jobs get that long
+   * to finish before they are handed back to the queue (graceful shutdown).
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export interface BootOptions {
@@ -100,8 +104,10 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
       queue: q,
       embedded: !!embedded,
       notes,
-      async close() {
-        await q.close().catch(() => {});
+      async close(closeOpts: { graceMs?: number } = {}) {
+        await q
+          .close(closeOpts)
+          .catch((err: unknown) => log.warn("closing the job queue failed", { err: String(err) }));
         await d.close().catch(() => {});
         await embedded?.stop();
       },

@@ -7,6 +7,7 @@ import {
   abandonChange,
   approveChange,
   changeReply,
+  actorKey,
   CHANGE_ACTIONS,
   CHANGE_STATUS,
   diffRouter,
@@ -20,6 +21,7 @@ import {
 } from "../core/changes.js";
 import { findRouterByName } from "../core/inventory.js";
 import { PermissionError, UserError } from "../core/errors.js";
+import { People, personOf, personText } from "../core/people.js";
 import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
 import { changeRouterSessions, changeSessions, peer, type SessionChoice } from "../core/peering.js";
@@ -27,7 +29,8 @@ import { findIxps } from "../core/ixp.js";
 import { parseIp } from "../core/render/ip.js";
 import { commandAction } from "./intents.js";
 import { clip } from "../core/text.js";
-import type { Button, Reply } from "../core/reply.js";
+import type { Button, Form, Reply } from "../core/reply.js";
+import { readForm } from "./forms.js";
 import { asnArg, ixpArg, resolveIxpArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
@@ -293,7 +296,7 @@ export const changesCommand = defineCommand({
           String(c.id),
           c.router.name,
           c.summary,
-          c.requestedByName || c.requestedBy,
+          personText(personOf(c.requestedBy, c.requestedByName)),
           CHANGE_STATUS[c.status].label,
           `+${c.added} −${c.removed}`,
         ]),
@@ -403,24 +406,69 @@ export const changeActions: ActionDef[] = [
       const id = parseId(arg);
       ctx.objects.push(`change:${id}`);
       const c = await approveChange(ctx.services, id, ctx.actor);
+      const people = new People();
       return {
         kind: "success",
-        text: `Change #${c.id} on ${c.router.name} approved by ${ctx.actor.userName}; ${queuedText(c)}.`,
+        text: `Change #${c.id} on ${c.router.name} approved by ${people.of(actorKey(ctx.actor), ctx.actor.userName)}; ${queuedText(c)}.`,
+        mentions: people.list,
       };
     },
   },
   {
+    // The Reject button opens a form asking for an optional reason; its submit (the same
+    // action, with the form's values) rejects. The typed `reject <id> [reason]` needs no form.
     prefix: CHANGE_ACTIONS.reject,
     role: "operator",
     label: "reject changes",
     async handler(arg, ctx) {
       const id = parseId(arg);
       ctx.objects.push(`change:${id}`);
-      const c = await rejectChange(ctx.services, id, ctx.actor, "", rejectOpts(ctx));
-      return { kind: "info", text: `Change #${c.id} on ${c.router.name} rejected by ${ctx.actor.userName}.` };
+      const form = rejectForm(id);
+      if (!ctx.values) {
+        const c = await getChange(ctx.services.db, id);
+        if (!c) throw new UserError(`There is no change #${id}.`, "`changes all` lists the recent ones.");
+        if (!CHANGE_STATUS[c.status].open)
+          throw new UserError(
+            `Change #${id} is ${CHANGE_STATUS[c.status].label}; there is nothing to reject.`,
+            `\`change ${id}\` shows it.`,
+          );
+        return {
+          kind: "info",
+          text: `To reject change #${id} with a reason, type \`reject ${id} <reason>\` (or \`reject ${id}\` without one).`,
+          ephemeral: true,
+          form,
+        };
+      }
+      const { reason = "" } = readForm(form, ctx.values);
+      const c = await rejectChange(ctx.services, id, ctx.actor, reason, rejectOpts(ctx));
+      const people = new People();
+      return {
+        kind: "info",
+        text: `Change #${c.id} on ${c.router.name} rejected by ${people.of(actorKey(ctx.actor), ctx.actor.userName)}${reason ? `: ${clip(reason, 200)}` : ""}.`,
+        mentions: people.list,
+      };
     },
   },
 ];
+
+/** The form of the Reject button: an optional reason, kept in the change and shown in its message. */
+function rejectForm(id: number): Form {
+  return {
+    title: `Reject change #${id}`,
+    submitLabel: "Reject",
+    action: `${CHANGE_ACTIONS.reject}:${id}`,
+    intro: `Change #${id} ends rejected and the sessions it created are removed.`,
+    fields: [
+      {
+        name: "reason",
+        label: "Reason (optional)",
+        kind: "line",
+        placeholder: "e.g. wrong router",
+        maxLength: 200,
+      },
+    ],
+  };
+}
 
 export function addChangeCommands(r: Registry): void {
   r.add(peerCommand).add(sessionCommand).add(diffCommand).add(deployCommand);

@@ -11,8 +11,11 @@ import { audit, beginAudit, finishAudit, type Outcome } from "../core/audit.js";
 import { clip } from "../core/text.js";
 import type { Role } from "../core/config.js";
 import { PermissionError, UserError } from "../core/errors.js";
+import { childLogger } from "../core/log.js";
+import { metrics } from "../core/metrics.js";
 import type { Reply } from "../core/reply.js";
-import { actorRole, hasRole, type Actor } from "../core/roles.js";
+import { refusalAudit } from "../core/refusals.js";
+import { actorRole, hasRole, originRefusal, type Actor } from "../core/roles.js";
 import { levenshtein, parseArgs, splitCommand } from "./grammar.js";
 import { resolveIntents } from "./intents.js";
 import type { CommandContext, Invocation, Registry, Services } from "./registry.js";
@@ -215,13 +218,68 @@ function scrub<T>(value: T, hidden: string[]): T {
   return JSON.parse(json) as T;
 }
 
+/**
+ * At most `max` invocations run at once per database (one per process in production); the
+ * others wait their turn in order. The chat receivers acknowledge before they call dispatch,
+ * so an acknowledgement never waits here, and the fewer commands compete for the event loop,
+ * the sooner it is sent.
+ */
+class CommandGate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  async run<T>(max: number, fn: () => Promise<T>): Promise<T> {
+    if (this.running >= max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+const gates = new WeakMap<object, CommandGate>();
+
+function commandGate(services: Services): CommandGate {
+  let gate = gates.get(services.db);
+  if (!gate) gates.set(services.db, (gate = new CommandGate()));
+  return gate;
+}
+
 export async function dispatch(
   registry: Registry,
   services: Services,
   inv: Invocation,
 ): Promise<DispatchResult> {
-  const result = await dispatchOnce(registry, services, inv);
-  return { ...result, reply: resolveIntents(registry, result.reply, services.log) };
+  const started = performance.now();
+  // Every line logged while it runs carries this invocation's id.
+  const log = childLogger(services.log, { interaction: randomBytes(4).toString("hex") });
+  const result = await commandGate(services).run(services.config.PEERBOT_COMMAND_CONCURRENCY ?? 4, () =>
+    dispatchOnce(registry, { ...services, log }, inv),
+  );
+  countCommand(registry, inv, result.outcome, (performance.now() - started) / 1000);
+  return { ...result, reply: resolveIntents(registry, result.reply, log) };
+}
+
+/** Counts an invocation in the metrics, under a name it knows (never a word a user made up). */
+function countCommand(registry: Registry, inv: Invocation, outcome: Outcome, seconds: number): void {
+  let command: string;
+  const action = inv.action === undefined ? undefined : stripControls(inv.action);
+  if (action !== undefined && action !== "cmd" && !action.startsWith("cmd:")) {
+    const prefix = action.split(":", 1)[0] ?? "";
+    command = registry.action(prefix) ? `button:${prefix}` : "(unknown)";
+  } else {
+    const line = action !== undefined ? action.slice(4) : stripControls(inv.text ?? "");
+    const first = (/^\S*/.exec(line.trim())?.[0] ?? "").replace(/^\//, "").toLowerCase();
+    command = first ? (registry.find(first)?.name ?? "(unknown)") : "(empty)";
+  }
+  const platform = inv.actor.platform;
+  const m = metrics();
+  m.commands.inc({ command, platform, outcome });
+  m.commandSeconds.observe({ command, platform }, seconds);
 }
 
 async function dispatchOnce(
@@ -239,13 +297,30 @@ async function dispatchOnce(
   }
   const started = performance.now();
   const actor = identifyActor(inv.actor);
-  const role = actorRole(actor, services.config);
+  // A workspace or server that is not allowed gets one sentence and nothing runs, not even a
+  // parse; its audit row is written off this path, coalesced (core/refusals.ts).
+  const refusedOrigin = originRefusal(actor.platform, inv.origin, services.config);
+  if (refusedOrigin !== undefined) {
+    refusalAudit(services.db, services.log).note({
+      platform: actor.platform,
+      reason: "origin",
+      userId: actor.userId,
+      userName: actor.userName,
+      channel: inv.channel,
+      command: "(refused origin)",
+      detail: refusedOrigin,
+    });
+    return { reply: { kind: "error", text: refusedOrigin, ephemeral: true }, outcome: "denied" };
+  }
+  // Roles are limited to their channels (PEERBOT_ROLE_CHANNELS), on every press as on every line.
+  const role = actorRole(actor, services.config, inv.channel);
   const ctx: CommandContext = {
     services,
     actor,
     role,
     channel: inv.channel,
     messageRef: inv.messageRef,
+    ...(inv.values && inv.action !== undefined ? { values: inv.values } : {}),
     objects: [],
   };
   const target: Target = { command: "", args: "", hidden: [] };

@@ -2,23 +2,111 @@
 // and the Tell AS<n> button of a deployed change. Each press is authorised again and acts on
 // the row as it is now: a second press of Send finds no draft.
 import {
+  actorKey,
   cancelBatch,
   cancelEmail,
   draftSessionsConfigured,
   EMAIL_ACTIONS,
+  editEmail,
   editHelp,
+  emailActionId,
   emailReply,
   loadEmailView,
   parseEmailId,
+  parseRecipients,
   queueEmail,
+  refreshBatchMessage,
+  refreshEmailMessage,
   requireEmail,
   retryFailed,
   sendBatch,
+  type EmailEdit,
+  type EmailRow,
 } from "../core/email/index.js";
+import { MAX_SUBJECT } from "../core/email/address.js";
 import { UserError } from "../core/errors.js";
+import { personOf, personText } from "../core/people.js";
+import type { Form, Reply } from "../core/reply.js";
 import { clip, plural } from "../core/text.js";
 import { rowAction, type RowActionDef } from "./action-helpers.js";
-import type { ActionDef } from "./registry.js";
+import { checkField, formRefusal, readForm } from "./forms.js";
+import type { ActionDef, CommandContext } from "./registry.js";
+
+/**
+ * The form of the Edit button: the draft's subject, To, Cc and body as they are now. Its submit
+ * (the same action, with the values) changes what differs, all or nothing; the typed `edit`
+ * command changes one field at a time.
+ */
+function editForm(e: EmailRow): Form {
+  return {
+    title: `Edit e-mail #${e.id}`,
+    submitLabel: "Save",
+    action: emailActionId("edit", e.id),
+    intro: "The preview is redrawn with what you save; nothing is sent until Send.",
+    fields: [
+      {
+        name: "subject",
+        label: "Subject",
+        kind: "line",
+        value: e.subject,
+        required: true,
+        maxLength: MAX_SUBJECT,
+      },
+      { name: "to", label: "To", kind: "line", value: e.to.join(", "), required: true, maxLength: 2000 },
+      {
+        name: "cc",
+        label: "Cc (optional)",
+        kind: "line",
+        value: e.cc.join(", "),
+        placeholder: "addresses, separated by commas",
+        maxLength: 2000,
+      },
+      {
+        name: "body",
+        label: "Body",
+        kind: "text",
+        value: e.textBody.replace(/\n$/, ""),
+        required: true,
+        maxLength: 3900,
+      },
+    ],
+  };
+}
+
+/** Applies a submitted edit form: every field is checked first, then what changed is saved. */
+async function submitEdit(ctx: CommandContext, e: EmailRow, form: Form): Promise<Reply> {
+  const s = ctx.services;
+  const reopen = { label: "Edit again", actionId: emailActionId("edit", e.id) };
+  const v = readForm(form, ctx.values, reopen);
+  const errors: Record<string, string> = {};
+  const subject = v.subject ?? "";
+  const to = checkField(errors, "to", () => parseRecipients(v.to ?? "", "the recipients"));
+  if (to && !to.length) errors.to = "An e-mail needs at least one recipient in To.";
+  const cc = checkField(errors, "cc", () =>
+    /^none$/i.test(v.cc ?? "") ? [] : parseRecipients(v.cc ?? "", "the Cc addresses"),
+  );
+  if (Object.keys(errors).length) throw formRefusal(form, errors, reopen);
+  const same = (a: string[], b: string[]) => a.join(",").toLowerCase() === b.join(",").toLowerCase();
+  const edits: EmailEdit[] = [];
+  if (subject !== e.subject) edits.push({ field: "subject", value: subject });
+  if (to && !same(to, e.to)) edits.push({ field: "to", value: to.join(",") });
+  if (cc && !same(cc, e.cc)) edits.push({ field: "cc", value: cc.length ? cc.join(",") : "none" });
+  // The body goes through the typed command's `\n` reading: its own backslashes are kept.
+  const body = v.body ?? "";
+  if (`${body}\n` !== e.textBody) edits.push({ field: "body", value: body.replace(/\\/g, "\\\\") });
+  const notes: string[] = [];
+  for (const edit of edits) notes.push((await editEmail(s, e.id, edit)).note);
+  await refreshEmailMessage(s, e.id);
+  if (e.batchId !== null) await refreshBatchMessage(s, e.batchId, true);
+  const view = emailReply((await loadEmailView(s.db, e.id))!, s.config.PEERBOT_EMAIL_ATTEMPTS);
+  const what = notes.length ? notes.join("; ") : "nothing changed";
+  // The preview above is redrawn; this copy is not tracked (the first keeps the updates).
+  return {
+    ...view,
+    text: `Draft #${e.id} (edited by ${personText(personOf(actorKey(ctx.actor), ctx.actor.userName))}): ${what}.\n${view.text ?? ""}`,
+    track: undefined,
+  };
+}
 
 /** An e-mail button: its id is read with parseEmailId; a stale one points at the journal. */
 const emailAction = (def: Omit<RowActionDef, "parse" | "stale">): ActionDef =>
@@ -34,7 +122,7 @@ export const emailActions: ActionDef[] = [
       const e = await queueEmail(ctx.services, id, ctx.actor);
       return {
         kind: "success",
-        text: `E-mail #${e.id} queued by ${ctx.actor.userName} for ${clip(e.to.join(", "), 200)}; its message shows the delivery.`,
+        text: `E-mail #${e.id} queued by ${personText(personOf(actorKey(ctx.actor), ctx.actor.userName))} for ${clip(e.to.join(", "), 200)}; its message shows the delivery.`,
       };
     },
   }),
@@ -50,7 +138,9 @@ export const emailActions: ActionDef[] = [
           `E-mail #${id} is no longer a draft; it cannot be changed.`,
           `\`email ${id}\` shows it.`,
         );
-      return { kind: "info", text: editHelp(id), ephemeral: true };
+      const form = editForm(e);
+      if (!ctx.values) return { kind: "info", text: editHelp(id), ephemeral: true, form };
+      return submitEdit(ctx, e, form);
     },
   }),
   emailAction({
@@ -62,7 +152,7 @@ export const emailActions: ActionDef[] = [
       const e = await cancelEmail(ctx.services, id, ctx.actor);
       return {
         kind: "info",
-        text: `E-mail #${e.id} cancelled by ${ctx.actor.userName}; it will never be sent.`,
+        text: `E-mail #${e.id} cancelled by ${personText(personOf(actorKey(ctx.actor), ctx.actor.userName))}; it will never be sent.`,
       };
     },
   }),
@@ -75,7 +165,7 @@ export const emailActions: ActionDef[] = [
       const { queued } = await sendBatch(ctx.services, id, ctx.actor, ctx.role);
       return {
         kind: "success",
-        text: `Batch #${id}: ${plural(queued, "e-mail")} queued by ${ctx.actor.userName}; the batch's message shows the progress.`,
+        text: `Batch #${id}: ${plural(queued, "e-mail")} queued by ${personText(personOf(actorKey(ctx.actor), ctx.actor.userName))}; the batch's message shows the progress.`,
       };
     },
   }),
@@ -88,7 +178,7 @@ export const emailActions: ActionDef[] = [
       const { cancelled } = await cancelBatch(ctx.services, id, ctx.actor);
       return {
         kind: "info",
-        text: `Batch #${id} cancelled by ${ctx.actor.userName}: ${plural(cancelled, "draft")} will never be sent.`,
+        text: `Batch #${id} cancelled by ${personText(personOf(actorKey(ctx.actor), ctx.actor.userName))}: ${plural(cancelled, "draft")} will never be sent.`,
       };
     },
   }),
@@ -101,7 +191,7 @@ export const emailActions: ActionDef[] = [
       const n = await retryFailed(ctx.services, id, ctx.actor);
       return {
         kind: "info",
-        text: `Batch #${id}: ${plural(n, "failed e-mail")} queued again by ${ctx.actor.userName}.`,
+        text: `Batch #${id}: ${plural(n, "failed e-mail")} queued again by ${personText(personOf(actorKey(ctx.actor), ctx.actor.userName))}.`,
       };
     },
   }),

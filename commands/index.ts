@@ -14,6 +14,8 @@ import { addPolicyCommands } from "./policy.js";
 import { addDirectCommands } from "./direct.js";
 import { importSessionsActions } from "./import-sessions.js";
 import { routerTestActions } from "./router-test.js";
+import { confirmRefusedActionDef } from "./confirm.js";
+import { doctorCommand } from "./doctor.js";
 
 export function buildRegistry(): Registry {
   const r = new Registry();
@@ -25,12 +27,13 @@ export function buildRegistry(): Registry {
   r.add(routersCommand);
   r.add(statusCommand);
   r.add(inventoryFileCommand);
+  r.add(doctorCommand);
   addChangeCommands(r);
   addPeeringdbCommands(r);
   addInventoryCommands(r);
   addPolicyCommands(r);
   addDirectCommands(r);
-  for (const a of [...routerTestActions, ...importSessionsActions]) r.addAction(a);
+  for (const a of [...routerTestActions, ...importSessionsActions, confirmRefusedActionDef]) r.addAction(a);
   addEmailCommands(r);
   return r;
 }

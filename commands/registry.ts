@@ -22,6 +22,8 @@ export interface Invocation {
   action?: string;
   /** The message the button sits in, so a handler can update it. */
   messageRef?: MessageRef;
+  /** A submitted form's values by field name (core/reply.ts Form), with the form's `action`. */
+  values?: Record<string, string>;
   /**
    * The organisation it came from, as the platform says: Slack's workspace (`team`) and
    * Enterprise Grid organisation (`enterprise`), Discord's server (`guild`). Absent in the console.
@@ -35,6 +37,8 @@ export interface CommandContext {
   role: Role | "none";
   channel: string;
   messageRef?: MessageRef;
+  /** A submitted form's values, when the action runs as a form's submit (commands/forms.ts). */
+  values?: Record<string, string>;
   /** Related objects for the audit row ("router:3", "change:12"); handlers push to it. */
   objects: string[];
 }

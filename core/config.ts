@@ -74,6 +74,68 @@ export const ALERT_CHANNEL_FORMAT = /^(slack|discord|console):(\S+)$/;
 export const ALERT_CHANNEL_PROBLEM =
   "expected a channel with its platform: slack:<channel id>, discord:<channel id> or console:<name>, e.g. slack:C0123ABC";
 
+/** A comma-separated list, each item checked against `item` (empty or unset: undefined). */
+const idList = (item: RegExp, message: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) =>
+      s === undefined || s === ""
+        ? undefined
+        : s
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(item, message)).optional());
+
+/** The roles whose powers PEERBOT_ROLE_CHANNELS may bind to channels (a viewer reads everywhere). */
+const CHANNEL_ROLES = ["operator", "approver", "admin"] as const;
+export const ROLE_CHANNEL_FORMAT = /^(slack|discord|console):[^|,=\s]+$/;
+
+/**
+ * PEERBOT_ROLE_CHANNELS: "operator=slack:C01|slack:C02,admin=slack:C09" -> { operator: [...], ... }.
+ * A role named here has its powers only in its channels; see core/roles.ts `channelRole`.
+ */
+export const roleChannels = z
+  .string()
+  .trim()
+  .optional()
+  .transform((s, ctx) => {
+    const out: Partial<Record<Role, string[]>> = {};
+    for (const part of (s ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      const eq = part.indexOf("=");
+      const role = part.slice(0, eq).trim() as (typeof CHANNEL_ROLES)[number];
+      const channels = part
+        .slice(eq + 1)
+        .split("|")
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (eq < 1 || !CHANNEL_ROLES.includes(role)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected role=platform:channel|platform:channel with a role of ${CHANNEL_ROLES.join(", ")}, e.g. operator=slack:C0123ABC|discord:200000000000000001`,
+        });
+        return z.NEVER;
+      }
+      const bad = channels.find((c) => !ROLE_CHANNEL_FORMAT.test(c));
+      if (!channels.length || bad !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected channels as slack:<id>, discord:<id> or console:<name> after "${role}=", separated by |`,
+        });
+        return z.NEVER;
+      }
+      out[role] = [...(out[role] ?? []), ...channels];
+    }
+    return out;
+  });
+export type RoleChannels = z.output<typeof roleChannels>;
+
 export const configSchema = z.object({
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"], "a postgresql:// URL"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -162,16 +224,42 @@ export const configSchema = z.object({
   // Chat transports and their safety (issue 13). Lists are comma-separated.
   /** "http" (the Interactions endpoint, needs a public URL) or "gateway" (an outbound WebSocket). */
   DISCORD_TRANSPORT: z.enum(["http", "gateway"]).default("http"),
-  /** Workspaces (T…) and Enterprise Grid organisations (E…) whose requests are served. */
-  SLACK_ALLOWED_TEAMS: z.string().trim().optional(),
-  /** Servers (guild ids) whose interactions are served. */
-  DISCORD_ALLOWED_GUILDS: z.string().trim().optional(),
+  /**
+   * Workspaces (T…) and Enterprise Grid organisations (E…) whose requests are served. Unset: only
+   * the bot token's own workspace (auth.test at start; core/roles.ts `setHomeOrigins`).
+   */
+  SLACK_ALLOWED_TEAMS: idList(
+    /^[TE][A-Z0-9]{1,30}$/,
+    "expected workspace ids (T…) or Enterprise Grid organisation ids (E…), comma-separated, e.g. T0123ABC,E0456DEF",
+  ),
+  /**
+   * Servers (guild ids) whose interactions are served, and `dm` for direct messages. Unset: none
+   * (an application can be added to any server by anyone who has its invite link).
+   */
+  DISCORD_ALLOWED_GUILDS: idList(
+    /^(\d{15,25}|dm)$/,
+    "expected server (guild) ids or dm, comma-separated, e.g. 300000000000000001,dm",
+  ),
   /** Mentioned when a change waits for approval: a Slack user group (S…), a Discord role id. */
   SLACK_APPROVER_GROUP: z.string().trim().optional(),
   DISCORD_APPROVER_ROLE: z.string().trim().optional(),
   /** Where each role's powers apply: "operator=slack:C01|slack:C02,admin=slack:C09" (see README). */
-  PEERBOT_ROLE_CHANNELS: z.string().trim().optional(),
+  PEERBOT_ROLE_CHANNELS: roleChannels,
   // --- chat settings of helpers: add below, one block per helper, with a comment each ---
+  // Chat endpoints (bot/http-guard.ts, bot/slack/receiver.ts, bot/discord/receiver.ts).
+  /**
+   * Commands one process runs at once (commands/dispatch.ts); the rest wait their turn. Chat
+   * requests are acknowledged before that, and fewer commands competing keeps the acks quick.
+   */
+  PEERBOT_COMMAND_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /**
+   * Discord: a command that has not answered within this long is acknowledged with a deferred
+   * response (the message follows as an edit), so that its acknowledgement never waits for the
+   * database. Up to 2.5 s; Discord gives up at 3 s.
+   */
+  DISCORD_DEFER_AFTER: duration
+    .default(50)
+    .refine((ms) => ms <= 2500, { message: "expected at most 2500ms" }),
 
   // Operations (issue 14).
   /** The operations HTTP server: /healthz, /readyz, /metrics. */
@@ -182,6 +270,12 @@ export const configSchema = z.object({
   /** Deploys one worker process runs at once (to different routers; one router is never two). */
   PEERBOT_DEPLOY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   // --- operations settings of helpers: add below, one block per helper, with a comment each ---
+  // Many workers: how soon another worker takes over the deploys of one that died.
+  /**
+   * How long a deploy whose worker stopped answering (killed, frozen) stays taken before
+   * another worker runs it again (BullMQ's lock duration and stalled-job check).
+   */
+  PEERBOT_JOB_STALL_AFTER: duration.default(30_000),
 });
 
 export type Config = z.output<typeof configSchema>;

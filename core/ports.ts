@@ -168,5 +168,7 @@ export interface Mailer {
   /** Where mail goes, for people: "SMTP mail.example.net:587" or ".peerbot/outbox/" (never a password). */
   readonly describe: string;
   send(mail: OutgoingMail): Promise<MailResult>;
+  /** Connects, greets, upgrades to TLS and logs in without sending (SMTP; `peerbot doctor`). */
+  verify?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 // console text, Slack Block Kit or a Discord message; nothing here knows a platform.
 import type { CHANGE_ACTIONS } from "./changes/refs.js";
 import type { EMAIL_ACTIONS } from "./email/refs.js";
+import type { Mention } from "./people.js";
 
 export type ButtonStyle = "primary" | "danger" | "default";
 
@@ -93,6 +94,48 @@ export interface Pagination {
 
 export type ReplyKind = "info" | "success" | "warning" | "error";
 
+/**
+ * One input of a form. `name` keys its value in the submission (letters, digits, `_`, `-`;
+ * at most 40 characters). A "line" is one line of text, a "text" several lines.
+ */
+export interface FormField {
+  name: string;
+  label: string;
+  kind: "line" | "text";
+  /** What the input holds when the form opens (the draft's current subject, say). */
+  value?: string;
+  placeholder?: string;
+  /** The form cannot be submitted without it (platforms check it; the action checks it again). */
+  required?: boolean;
+  /** Longest value taken; a platform whose inputs take less cannot show the form. */
+  maxLength?: number;
+}
+
+/**
+ * A form for the user who pressed or typed: a Slack modal, a Discord modal, prompts in the
+ * console. A reply that carries one opens the form *instead of* being posted; its other parts
+ * (text above all) are the answer where the form cannot be shown (a Slack trigger that expired,
+ * a Discord answer that had to be deferred, a form a platform's limits cannot hold), so they
+ * should say how to do the same by command.
+ *
+ * Submitting runs `action` (a button's action id, "<prefix>:<argument>") with the values by
+ * field name (Invocation.values), authorised again like any press. The action checks the
+ * values itself (commands/forms.ts readForm); what it refuses comes back as a reply with
+ * `formErrors`, shown in the form where the platform can (Slack), else as a message.
+ */
+export interface Form {
+  /** The form's title (Slack shows 24 characters of it, Discord 45). */
+  title: string;
+  /** The submit button's label, "Submit" when absent (Discord has its own). */
+  submitLabel?: string;
+  /** The action id run on submit, e.g. "change.reject:42". */
+  action: string;
+  /** A line shown above the inputs where the platform can (Slack, console). */
+  intro?: string;
+  /** At most 5 (Discord's limit). */
+  fields: FormField[];
+}
+
 export interface Reply {
   kind?: ReplyKind;
   title?: string;
@@ -113,6 +156,24 @@ export interface Reply {
   followUps?: Reply[];
   /** Only the invoking user sees it (Slack ephemeral, Discord ephemeral); console ignores it. */
   ephemeral?: boolean;
+  /** Open this form for the user instead of posting the reply (see Form). */
+  form?: Form;
+  /**
+   * The answer to a form submission that was refused: a message by field name (Slack shows
+   * each under its input). `text` says the same for platforms that show it as a message.
+   */
+  formErrors?: Record<string, string>;
+  /**
+   * The people (and groups) this message may mention: the tokens core/people.ts writes into
+   * its texts become mentions for these only; any other text can mention nobody.
+   */
+  mentions?: Mention[];
+  /**
+   * What this state of a tracked message ended in (deployed, failed, e-mail sent …): when a
+   * job redraws the message in this state, the outcome is also posted once in the message's
+   * thread, so that the people it notifies hear of it. Its `track` names it ("outcome:…").
+   */
+  outcome?: Reply;
 }
 
 /** A file the renderer moved out of the message because it did not fit. */

@@ -11,21 +11,68 @@ import {
   giveUpDeploy,
   type ChangeServices,
 } from "../core/changes.js";
+import { childLogger } from "../core/log.js";
+import { metrics } from "../core/metrics.js";
 import { DriverError } from "../core/ports.js";
 import { requestPoll } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
+import { routerLocks } from "./router-lock.js";
+
+/** How long a deploy of a router that another deploy holds waits before it looks again. */
+export const LOCKED_ROUTER_DELAY_MS = 1_000;
 
 export function registerDeployWorker(
   queue: RunnableQueue,
   services: ChangeServices,
   retry: { attempts?: number; backoffMs?: number } = {},
 ): void {
+  const locks = routerLocks(services.db, services.log);
   queue.register(
     DEPLOY_QUEUE,
     async (job) => {
       const { changeId, attempt } = job.data as { changeId: number; attempt?: number };
+      // A router that could not be reached, or a database that went away, is worth another
+      // try; on the last one the change is ended from what the router has, so that its router
+      // is not left locked (if the database is still away, the reconciler does it).
+      const fail = async (err: unknown): Promise<never> => {
+        const transient = err instanceof DriverError && err.transient;
+        const again = transient && job.attempt < job.attempts;
+        metrics().deploys.inc({ outcome: again ? "retry" : "error" });
+        if (again) throw err;
+        await giveUpDeploy(
+          services,
+          changeId,
+          transient ? `gave up after ${job.attempts} tries: ${errorLine(err)}` : errorLine(err),
+        ).catch((e: unknown) =>
+          services.log.warn("could not end a deploy", { change: changeId, err: errorLine(e) }),
+        );
+        throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+      };
+      // One deploy per router across every process: a job whose router another deploy holds
+      // waits its turn (delayed, its attempts untouched); it never fails for the lock.
+      let row: { routerId: number } | null;
       try {
-        const outcome = await deployChange(services, changeId, attempt);
+        row = await services.db.prisma.changeRequest.findUnique({
+          where: { id: changeId },
+          select: { routerId: true },
+        });
+      } catch (err) {
+        return fail(err);
+      }
+      if (!row) return "skipped";
+      const lock = await locks.tryLock(row.routerId).catch((err: unknown) => {
+        services.log.warn("could not take a router lock; the deploy waits", {
+          change: changeId,
+          err: errorLine(err),
+        });
+        return null;
+      });
+      if (!lock) throw await job.delay(LOCKED_ROUTER_DELAY_MS + Math.floor(Math.random() * 250));
+      try {
+        // Every line the deploy logs carries the change id (and the job's queue and id).
+        const log = childLogger(job.log ?? services.log, { change: changeId });
+        const outcome = await deployChange({ ...services, log }, changeId, attempt);
+        metrics().deploys.inc({ outcome });
         if (outcome === "deployed") {
           // Poll the router soon, so that the change's message shows the sessions come up.
           const c = await getChange(services.db, changeId);
@@ -34,22 +81,18 @@ export function registerDeployWorker(
         }
         return outcome;
       } catch (err) {
-        // A router that could not be reached, or a database that went away, is worth another
-        // try; on the last one the change is ended from what the router has, so that its
-        // router is not left locked (if the database is still away, the reconciler does it).
-        const retry = err instanceof DriverError && err.transient;
-        if (retry && job.attempt < job.attempts) throw err;
-        await giveUpDeploy(
-          services,
-          changeId,
-          retry ? `gave up after ${job.attempts} tries: ${errorLine(err)}` : errorLine(err),
-        ).catch((e: unknown) =>
-          services.log.warn("could not end a deploy", { change: changeId, err: errorLine(e) }),
-        );
-        throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+        return await fail(err);
+      } finally {
+        await lock.release();
       }
     },
-    // One deploy at a time (per worker process); routers are also locked in the database.
-    { attempts: retry.attempts ?? 5, backoffMs: retry.backoffMs ?? 5_000, concurrency: 1 },
+    // PEERBOT_DEPLOY_CONCURRENCY deploys at once per process, each to a router of its own.
+    {
+      attempts: retry.attempts ?? 5,
+      backoffMs: retry.backoffMs ?? 5_000,
+      concurrency: services.config.PEERBOT_DEPLOY_CONCURRENCY,
+      inProcessConcurrency: services.config.PEERBOT_DEPLOY_CONCURRENCY,
+      stallAfterMs: services.config.PEERBOT_JOB_STALL_AFTER,
+    },
   );
 }

@@ -4,6 +4,8 @@
 // The queue's own retries are for bookkeeping that failed (the database went away); the
 // reconciler (core/email reconcileEmails) picks up what a dead worker left.
 import { deliverEmail, EMAIL_QUEUE, type EmailServices } from "../core/email/index.js";
+import { childLogger } from "../core/log.js";
+import { metrics } from "../core/metrics.js";
 import type { RunnableQueue } from "./queue.js";
 
 export function registerEmailWorker(
@@ -16,7 +18,17 @@ export function registerEmailWorker(
     async (job) => {
       const { emailId, attempt } = job.data as { emailId: number; attempt: number };
       // A retry of this very job (after a crash or a database error) may find it `sending`.
-      return deliverEmail(services, emailId, attempt, { resume: job.attempt > 1 });
+      const log = childLogger(job.log ?? services.log, { email: emailId, attempt });
+      try {
+        const outcome = await deliverEmail({ ...services, log }, emailId, attempt, {
+          resume: job.attempt > 1,
+        });
+        metrics().emails.inc({ outcome });
+        return outcome;
+      } catch (err) {
+        metrics().emails.inc({ outcome: "error" });
+        throw err;
+      }
     },
     // Several at once: a bulk send shares the SMTP pool (PEERBOT_SMTP_POOL connections).
     {

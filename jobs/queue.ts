@@ -1,9 +1,10 @@
 // Two implementations of core's JobQueue port: BullMQ on Redis (the real thing, shared by
 // every peerbot process), and an in-process runner for the console without Redis that calls
 // the same worker functions. Workers are registered by queue name.
-import { Queue, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import type { Logger } from "../core/log.js";
+import { childLogger, type Logger } from "../core/log.js";
+import { observeJob, type QueueDepth } from "../core/metrics.js";
 import type { JobQueue, JobState } from "../core/ports.js";
 
 export interface JobContext {
@@ -13,7 +14,22 @@ export interface JobContext {
   attempt: number;
   /** How many attempts the job has in all: `attempt === attempts` is its last. */
   attempts: number;
+  /** The process's logger, its lines carrying the queue and the job id. */
+  log?: Logger;
   progress(p: object): Promise<void>;
+  /**
+   * Puts the job back to run again in `ms`, without spending one of its attempts: call it as
+   * `throw await job.delay(ms)` (it returns the error that tells the queue so).
+   */
+  delay(ms: number): Promise<Error>;
+}
+
+/** What a handler throws after `job.delay()`: the job waits and runs again, it has not failed. */
+export class JobDelayed extends Error {
+  constructor(readonly ms: number) {
+    super(`delayed by ${ms} ms`);
+    this.name = "JobDelayed";
+  }
 }
 
 export type JobHandler = (job: JobContext) => Promise<unknown>;
@@ -21,7 +37,15 @@ export type JobHandler = (job: JobContext) => Promise<unknown>;
 export interface QueueDefaults {
   attempts?: number;
   backoffMs?: number;
+  /** Jobs of this queue one BullMQ worker runs at once. */
   concurrency?: number;
+  /** Jobs of this queue the in-process queue runs at once (default 1: in order). */
+  inProcessConcurrency?: number;
+  /**
+   * How long a job whose worker stopped answering (killed, frozen) stays taken before another
+   * worker runs it again: BullMQ's lock duration and stalled-job check (default 30 s).
+   */
+  stallAfterMs?: number;
 }
 
 export interface RunnableQueue extends JobQueue {
@@ -30,16 +54,31 @@ export interface RunnableQueue extends JobQueue {
   start(): Promise<void>;
   /** Wait until every job added so far has finished (in-process), or no-op. */
   drain(): Promise<void>;
-  close(): Promise<void>;
+  /** Jobs per queue and state, for the queue-depth gauge. */
+  counts(): Promise<QueueDepth>;
+  /**
+   * Stops taking jobs and lets the running ones finish; with `graceMs`, only for that long
+   * (BullMQ then hands the rest back to the queue, for another worker to run).
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
-/** Runs jobs in this process, one queue at a time in order, with the same retry rules. */
+/** The outcome of a job attempt for the job metrics. */
+function attemptOutcome(err: unknown, attempt: number, attempts: number): string {
+  const name = (err as Error | undefined)?.name;
+  if (err instanceof JobDelayed || name === "DelayedError") return "delayed";
+  if (name === "UnrecoverableError" || attempt >= attempts) return "failed";
+  return "retried";
+}
+
+/** Runs jobs in this process (in order, or `inProcessConcurrency` at once), with the same retry rules. */
 export class InProcessQueue implements RunnableQueue {
   private readonly handlers = new Map<string, { fn: JobHandler; defaults: QueueDefaults }>();
   /** Every job id added in this process, and where it stands. */
   private readonly seen = new Map<string, JobState>();
   private readonly running = new Set<Promise<void>>();
-  private tail = new Map<string, Promise<void>>();
+  /** Per queue: jobs waiting for a free slot, and how many run now. */
+  private readonly lanes = new Map<string, { waiting: (() => void)[]; active: number }>();
 
   constructor(private readonly log: Logger) {}
 
@@ -60,14 +99,27 @@ export class InProcessQueue implements RunnableQueue {
     if (!h) throw new Error(`no worker registered for queue ${queue}`);
     this.seen.set(key, opts.delayMs ? "delayed" : "waiting");
     const attempts = h.defaults.attempts ?? 1;
+    const delay = async (ms: number) => new JobDelayed(ms);
     const run = async () => {
       this.seen.set(key, "active");
       for (let attempt = 1; attempt <= attempts; attempt++) {
+        const observed = observeJob(queue);
         try {
-          await h.fn({ id, name, data, attempt, attempts, progress: async () => {} });
+          const log = childLogger(this.log, { queue, job: id });
+          await h.fn({ id, name, data, attempt, attempts, log, progress: async () => {}, delay });
+          observed("completed");
           this.seen.set(key, "completed");
           return;
         } catch (err) {
+          observed(attemptOutcome(err, attempt, attempts));
+          if (err instanceof JobDelayed) {
+            // Back in line after the delay, with the same attempt.
+            this.seen.set(key, "delayed");
+            attempt--;
+            await new Promise((r) => setTimeout(r, err.ms));
+            this.seen.set(key, "active");
+            continue;
+          }
           if ((err as Error).name === "UnrecoverableError" || attempt === attempts) {
             this.log.warn("job failed", { queue, id, err });
             this.seen.set(key, "failed");
@@ -77,10 +129,23 @@ export class InProcessQueue implements RunnableQueue {
         }
       }
     };
+    const limit = Math.max(1, h.defaults.inProcessConcurrency ?? 1);
     const start = () => {
-      const prev = this.tail.get(queue) ?? Promise.resolve();
-      const p = prev.then(run);
-      this.tail.set(queue, p);
+      let lane = this.lanes.get(queue);
+      if (!lane) this.lanes.set(queue, (lane = { waiting: [], active: 0 }));
+      const l = lane;
+      const p = new Promise<void>((slot) => {
+        if (l.active < limit) {
+          l.active++;
+          slot();
+        } else l.waiting.push(slot);
+      })
+        .then(run)
+        .finally(() => {
+          const next = l.waiting.shift();
+          if (next) next();
+          else l.active--;
+        });
       this.running.add(p);
       void p.finally(() => this.running.delete(p));
     };
@@ -100,8 +165,23 @@ export class InProcessQueue implements RunnableQueue {
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
-  async close(): Promise<void> {
-    await this.drain();
+  async counts(): Promise<QueueDepth> {
+    const out: QueueDepth = {};
+    for (const name of this.handlers.keys()) out[name] = { waiting: 0, active: 0, delayed: 0, failed: 0 };
+    for (const [key, state] of this.seen) {
+      const q = out[key.slice(0, key.indexOf("/"))];
+      if (q && state in q) q[state] = (q[state] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  async close(opts: { graceMs?: number } = {}): Promise<void> {
+    if (opts.graceMs === undefined) return this.drain();
+    // Jobs still running after the grace end with the process; the reconciler of the next
+    // one finishes what they leave (a deploy by its phase, an e-mail by its state).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.drain(), new Promise((r) => (timer = setTimeout(r, opts.graceMs)))]);
+    clearTimeout(timer);
   }
 }
 
@@ -110,6 +190,8 @@ export class BullJobQueue implements RunnableQueue {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly handlers = new Map<string, { fn: JobHandler; defaults: QueueDefaults }>();
+  /** The jobs this process runs now, with the lock token each was taken with. */
+  private readonly active = new Map<string, { job: Job; token?: string }>();
   readonly connection: Redis;
 
   constructor(
@@ -173,19 +255,42 @@ export class BullJobQueue implements RunnableQueue {
     for (const [name, h] of this.handlers) {
       const w = new Worker(
         name,
-        async (job: Job) =>
-          h.fn({
-            id: job.id ?? "",
-            name: job.name,
-            data: job.data,
-            attempt: job.attemptsMade + 1,
-            attempts: job.opts.attempts ?? 1,
-            progress: (p) => job.updateProgress(p),
-          }),
+        async (job: Job, token?: string) => {
+          const id = job.id ?? "";
+          const attempt = job.attemptsMade + 1;
+          const attempts = job.opts.attempts ?? 1;
+          const observed = observeJob(name);
+          this.active.set(`${name}/${id}`, { job, token });
+          try {
+            const result = await h.fn({
+              id,
+              name: job.name,
+              data: job.data,
+              attempt,
+              attempts,
+              log: childLogger(this.log, { queue: name, job: id }),
+              progress: (p) => job.updateProgress(p),
+              delay: async (ms) => {
+                await job.moveToDelayed(Date.now() + ms, token);
+                return new DelayedError();
+              },
+            });
+            observed("completed");
+            return result;
+          } catch (err) {
+            observed(attemptOutcome(err, attempt, attempts));
+            throw err;
+          } finally {
+            this.active.delete(`${name}/${id}`);
+          }
+        },
         {
           connection: this.connection.duplicate(),
           prefix: this.prefix,
           concurrency: h.defaults.concurrency ?? 1,
+          ...(h.defaults.stallAfterMs
+            ? { lockDuration: h.defaults.stallAfterMs, stalledInterval: h.defaults.stallAfterMs }
+            : {}),
         },
       );
       w.on("failed", (job, err) =>
@@ -198,8 +303,62 @@ export class BullJobQueue implements RunnableQueue {
 
   async drain(): Promise<void> {}
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+  async counts(): Promise<QueueDepth> {
+    const names = new Set([...this.handlers.keys(), ...this.queues.keys()]);
+    const out: QueueDepth = {};
+    await Promise.all(
+      [...names].map(async (name) => {
+        const c = await this.queue(name).getJobCounts(
+          "waiting",
+          "prioritized",
+          "active",
+          "delayed",
+          "failed",
+        );
+        out[name] = {
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          failed: c.failed ?? 0,
+        };
+      }),
+    );
+    return out;
+  }
+
+  /** Whether the connection to Redis is up and answers a PING. */
+  async ping(): Promise<void> {
+    if (this.connection.status !== "ready") throw new Error(`Redis is ${this.connection.status}`);
+    await this.connection.ping();
+  }
+
+  async close(opts: { graceMs?: number } = {}): Promise<void> {
+    if (opts.graceMs === undefined) {
+      await Promise.all(this.workers.map((w) => w.close()));
+    } else {
+      // pause(): no new jobs, and resolves once the running ones have finished.
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        Promise.all(this.workers.map((w) => w.pause())).then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (!finished) {
+        // Beyond the grace: each running job goes back to waiting (its lock released), so
+        // that another worker takes it at once; the deploy job resumes by the change's phase,
+        // and waits for the router lock this process holds until it exits.
+        for (const [key, { job, token }] of this.active) {
+          this.log.warn("shutting down: a job still running goes back to the queue", { job: key });
+          await job.moveToWait(token).catch((err: unknown) =>
+            this.log.warn("could not hand a job back; it is taken again once its lock expires", {
+              job: key,
+              err: (err as Error).message,
+            }),
+          );
+        }
+      }
+      await Promise.all(this.workers.map((w) => w.close(!finished)));
+    }
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     await this.connection.quit().catch(() => {});
   }

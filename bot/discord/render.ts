@@ -20,7 +20,10 @@
 // `` ` ``, `|`, `<`, `>`, `[`, `]`, `\`, and `#`/`-` at the start of a line), so `<@123>` or
 // `*bold*` show literally; the footer and button labels are plain text on Discord and are left
 // as is. Inside code blocks, runs of backticks are broken with zero-width spaces so content
-// can't close the fence. Every message carries `allowed_mentions: { parse: [] }`: nothing pings.
+// can't close the fence. Every message carries `allowed_mentions: { parse: [] }`, with `users`
+// and `roles` listing only the people the reply notifies (Reply.mentions, ../mentions.ts): their
+// tokens become `<@id>` / `<@&id>` after escaping, in the text and fields (which never ping) and
+// in a line leading `content` (which does). Nothing else pings.
 //
 // Buttons and confirmation: Discord has no confirm dialog. A button whose Reply button has
 // `confirm` gets the custom_id "confirm|<actionId>". The interaction handling (interactions.ts),
@@ -30,8 +33,9 @@
 // of the message. A repeated action id in one message gets a "~2|" prefix
 // after those markers (custom_ids must be unique). `parseDiscordCustomId` undoes the encoding.
 // An encoded custom_id longer than 100 characters is refused with a MessageRenderError, never truncated.
-import type { Attachment, Reply } from "../../core/reply.js";
+import type { Attachment, Form, Reply } from "../../core/reply.js";
 import { renderConsole } from "../console/render.js";
+import { prepareMentions } from "../mentions.js";
 import type { ActionButton, CharEscape } from "../render-util.js";
 import {
   actionButtons,
@@ -132,7 +136,8 @@ export interface DiscordMessage {
   components: DiscordActionRow[];
   /** Files to send with the message. */
   attachments: Attachment[];
-  allowed_mentions: { parse: never[] };
+  /** Nothing is parsed: only the ids listed (the people the reply notifies) ping. */
+  allowed_mentions: { parse: never[]; users?: string[]; roles?: string[]; replied_user?: boolean };
 }
 
 const ZWSP = "\u200b";
@@ -184,7 +189,11 @@ interface CodePart {
   note: (shown: number, partial: boolean) => string | undefined;
 }
 
-export function renderDiscord(reply: Reply): DiscordMessage {
+export function renderDiscord(input: Reply): DiscordMessage {
+  // People: tokens of Discord users stay in the text and fields for `people.finish`; the
+  // footer (plain text on Discord) and everything else shows them as text.
+  const people = prepareMentions(input, "discord", { text: true, fields: true, context: false });
+  const reply = people.reply;
   const L = DISCORD_LIMITS;
   const B = DISCORD_BUDGET;
   const buttons = actionButtons(reply);
@@ -396,12 +405,22 @@ export function renderDiscord(reply: Reply): DiscordMessage {
 
   let content = contentNotes.map((n) => escapeWith(n, discordEscape)).join("\n");
   if (!content && embeds.length === 0 && components.length === 0) content = "(empty reply)";
+  for (const e of embeds) {
+    if (e.description) e.description = people.finish(e.description);
+    for (const f of e.fields ?? []) f.value = people.finish(f.value);
+  }
+  // Only `content` pings, and only the ids allowed: the people this message notifies.
+  if (people.pingLine) content = content ? `${people.pingLine}\n${content}` : people.pingLine;
   const msg: DiscordMessage = {
     content: cut(content, L.content),
     embeds,
     components,
     attachments: files.items,
-    allowed_mentions: { parse: [] },
+    allowed_mentions: {
+      parse: [],
+      ...(people.users.length ? { users: people.users } : {}),
+      ...(people.roles.length ? { roles: people.roles } : {}),
+    },
   };
   assertDiscordLimits(msg);
   return msg;
@@ -539,4 +558,97 @@ export function assertDiscordLimits(msg: {
 /** Escapes a string for Discord markdown (for adapters composing their own short messages). */
 export function discordMarkdownEscape(s: string): string {
   return escapeWith(s, discordEscape);
+}
+
+// ---------------------------------------------------------------------------
+// Forms: a Reply's form as a modal (interaction response type 9), read back from MODAL_SUBMIT
+// ---------------------------------------------------------------------------
+
+export const DISCORD_MODAL_LIMITS = {
+  title: 45,
+  customId: 100,
+  /** Action rows of one text input each. */
+  inputs: 5,
+  label: 45,
+  placeholder: 100,
+  value: 4000,
+} as const;
+
+/** Prefix of a modal's custom_id: "form|<action id>" (the submit runs that action). */
+export const FORM_PREFIX = "form|";
+
+export interface DiscordTextInput {
+  type: 4;
+  custom_id: string;
+  /** 1: one line, 2: a paragraph. */
+  style: 1 | 2;
+  label: string;
+  required: boolean;
+  value?: string;
+  placeholder?: string;
+  max_length?: number;
+}
+
+export interface DiscordModal {
+  custom_id: string;
+  title: string;
+  components: { type: 1; components: [DiscordTextInput] }[];
+}
+
+/**
+ * The modal of a form. Refused with a MessageRenderError when Discord cannot hold it (more than
+ * five fields, a value over 4,000 characters, an action id too long for the custom_id): the
+ * caller then answers without the form.
+ */
+export function renderDiscordModal(form: Form): DiscordModal {
+  const L = DISCORD_MODAL_LIMITS;
+  const customId = FORM_PREFIX + form.action;
+  if (customId.length > L.customId)
+    throw new MessageRenderError(`Discord modal: custom_id of ${customId.length} characters`);
+  if (!form.fields.length || form.fields.length > L.inputs)
+    throw new MessageRenderError(`Discord modal: ${form.fields.length} fields`);
+  return {
+    custom_id: customId,
+    title: cut(oneLine(form.title).trim() || "peerbot", L.title),
+    components: form.fields.map((f) => {
+      const value = f.value ?? "";
+      if (value.length > L.value)
+        throw new MessageRenderError(`Discord modal: ${f.name} holds ${value.length} characters`);
+      const input: DiscordTextInput = {
+        type: 4,
+        custom_id: f.name,
+        style: f.kind === "text" ? 2 : 1,
+        label: cut(oneLine(f.label).trim() || f.name, L.label),
+        required: Boolean(f.required),
+        max_length: Math.max(1, Math.min(f.maxLength ?? L.value, L.value)),
+        ...(value ? { value: f.kind === "line" ? oneLine(value) : value } : {}),
+        ...(f.placeholder ? { placeholder: cut(oneLine(f.placeholder), L.placeholder) } : {}),
+      };
+      return { type: 1 as const, components: [input] as [DiscordTextInput] };
+    }),
+  };
+}
+
+/**
+ * The values of a MODAL_SUBMIT by field name: text inputs in action rows, or inside label
+ * components (type 18, whose `component` holds the input).
+ */
+export function discordFormValues(components: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (c: unknown): void => {
+    if (typeof c !== "object" || c === null) return;
+    const o = c as {
+      type?: unknown;
+      custom_id?: unknown;
+      value?: unknown;
+      components?: unknown;
+      component?: unknown;
+    };
+    if (o.type === 4 && typeof o.custom_id === "string")
+      out[o.custom_id] = typeof o.value === "string" ? o.value : "";
+    if (Array.isArray(o.components)) o.components.forEach(visit);
+    if (o.component) visit(o.component);
+  };
+  if (Array.isArray(components)) components.forEach(visit);
+  return out;
 }

@@ -10,7 +10,14 @@ import { webApi } from "@slack/bolt";
 import type { Logger } from "../../core/log.js";
 import type { MessageRef, Notifier } from "../../core/ports.js";
 import type { Reply } from "../../core/reply.js";
-import { Delivery, deliveryNotifier, type ChannelPoster, type DeliveryOptions } from "../delivery.js";
+import {
+  Delivery,
+  deliveryNotifier,
+  Pacer,
+  type ChannelPoster,
+  type DeliveryOptions,
+  type Lane,
+} from "../delivery.js";
 import { assertSlackLimits, renderSlack, type SlackMessage } from "./render.js";
 
 export type SlackClient = App["client"];
@@ -36,16 +43,73 @@ export function renderSlackChecked(reply: Reply): SlackMessage {
   return msg;
 }
 
-/** Posting, updating and uploading, shared by the listeners and the notifier. */
+/**
+ * The limits the messenger keeps to, just under Slack's published ones: chat.postMessage one
+ * message a second per channel (Slack tolerates short bursts, but arrivals bunch up on the way,
+ * so the messenger does not spend them); chat.update Tier 3 (50+ a minute per workspace); file
+ * uploads Tier 2 (20+ a minute).
+ */
+export interface SlackPace {
+  post: { everyMs: number; burst: number };
+  update: { everyMs: number; burst: number };
+  upload: { everyMs: number; burst: number };
+}
+
+export const SLACK_PACE: SlackPace = {
+  post: { everyMs: 1000, burst: 1 },
+  update: { everyMs: 1200, burst: 20 },
+  upload: { everyMs: 3000, burst: 5 },
+};
+
+/**
+ * Posting, updating and uploading, shared by the listeners and the notifier.
+ *
+ * Rate limits: every post, update and upload waits for its lane (SlackPace) before it is sent,
+ * so that bursts (sixty deploys reporting at once) stay under Slack's limits instead of
+ * tripping them. When Slack answers 429 all the same, the Web API client (Bolt's, or ours in
+ * `peerbot worker`, both with their default retry policy: rejectRateLimitedCalls off, ten
+ * retries) holds its whole queue for Retry-After and retries; the messenger also stops its lane
+ * for that long.
+ */
 export class SlackMessenger {
   private groups?: { at: number; byUser: Map<string, string[]> };
   private warnedGroups = false;
+  private readonly pacer = new Pacer();
+  /** How many times Slack answered 429 (with Retry-After) to this messenger's client. */
+  rateLimited = 0;
 
   constructor(
     private readonly client: SlackClient,
     private readonly log: Logger,
     private readonly groupCacheMs = 300_000,
-  ) {}
+    private readonly pace: SlackPace = SLACK_PACE,
+  ) {
+    const events = client as unknown as {
+      on?: (
+        event: string,
+        f: (retrySec: number, req: { url?: string; body?: Record<string, unknown> }) => void,
+      ) => void;
+    };
+    events.on?.("rate_limited", (retrySec, req) => {
+      this.rateLimited++;
+      const method =
+        String(req?.url ?? "")
+          .split("/")
+          .pop() ?? "";
+      const lane =
+        method === "chat.postMessage"
+          ? `post:${String(req?.body?.channel ?? "")}`
+          : method === "chat.update"
+            ? "update"
+            : "";
+      if (lane) this.pacer.pause(lane, retrySec * 1000);
+      this.log.warn("slack: rate limited; waiting as Slack asks", { method, retryAfterSeconds: retrySec });
+    });
+  }
+
+  private lane(kind: keyof SlackPace, key: string): Lane[] {
+    return [{ key, ...this.pace[kind] }];
+  }
 
   render(reply: Reply): SlackMessage {
     return renderSlackChecked(reply);
@@ -53,6 +117,7 @@ export class SlackMessenger {
 
   /** Posts a public message; returns its ref. */
   async post(channel: string, msg: SlackMessage, threadTs?: string): Promise<MessageRef> {
+    await this.pacer.take(this.lane("post", `post:${channel}`));
     const res = await this.client.chat.postMessage({
       channel,
       text: msg.text,
@@ -68,6 +133,7 @@ export class SlackMessenger {
   }
 
   async update(ref: MessageRef, msg: SlackMessage): Promise<void> {
+    await this.pacer.take(this.lane("update", "update"));
     await this.client.chat.update({
       channel: ref.channel,
       ts: ref.messageId,
@@ -81,6 +147,7 @@ export class SlackMessenger {
   async upload(channel: string, msg: SlackMessage, threadTs?: string): Promise<void> {
     if (!msg.attachments.length) return;
     try {
+      await this.pacer.take(this.lane("upload", "upload"));
       await this.client.files.uploadV2({
         channel_id: channel,
         ...(threadTs ? { thread_ts: threadTs } : {}),
@@ -138,6 +205,8 @@ export function slackPoster(m: SlackMessenger): ChannelPoster<SlackMessage> {
     render: (reply) => m.render(reply),
     post: (where, msg) => m.post(where.channel, msg, where.threadId),
     update: (ref, msg) => m.update(ref, msg),
+    // A reply in a thread hangs off the thread's parent, never off another reply.
+    inThread: (ref, msg) => m.post(ref.channel, msg, ref.threadId ?? ref.messageId),
   };
 }
 
@@ -151,9 +220,12 @@ export function slackMessengerNotifier(m: SlackMessenger, delivery: DeliveryOpti
  * with the same delivery as the platform's own notifier.
  */
 export function slackNotifier(
-  opts: { botToken: string; apiUrl?: string },
+  opts: { botToken: string; apiUrl?: string; pace?: SlackPace },
   delivery: DeliveryOptions,
 ): Notifier {
   const client = new webApi.WebClient(opts.botToken, opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {});
-  return slackMessengerNotifier(new SlackMessenger(client as unknown as SlackClient, delivery.log), delivery);
+  return slackMessengerNotifier(
+    new SlackMessenger(client as unknown as SlackClient, delivery.log, undefined, opts.pace),
+    delivery,
+  );
 }

@@ -1,6 +1,6 @@
 // The Slack platform (a ChatPlatform, ../chat-platform.ts), in Bolt's shape: a receiver takes
-// Slack's requests (Bolt's HTTP receiver at /slack/events, verified with the signing secret;
-// Socket Mode when an app token is given; or any Bolt Receiver passed in), the listeners
+// Slack's requests (our HTTP receiver at /slack/events, receiver.ts: signing secret, replays, body caps;
+// Socket Mode when an app token is given, socket-mode.ts; or any Bolt Receiver passed in), the listeners
 // (listeners.ts) turn them into Invocations and answers, and the messenger (messenger.ts) posts
 // them and is the notifier jobs use. Replies go out through the shared delivery.
 import type { Server } from "node:http";
@@ -11,8 +11,11 @@ import type { Logger } from "../../core/log.js";
 import type { Notifier } from "../../core/ports.js";
 import type { ChatPlatform, PlatformDeps } from "../chat-platform.js";
 import { Delivery, deliveryOptions } from "../delivery.js";
+import type { OnceStore } from "../once.js";
 import { registerSlackListeners } from "./listeners.js";
+import { SlackHttpReceiver, type SlackHttpReceiverOptions } from "./receiver.js";
 import { SlackMessenger, slackMessengerNotifier } from "./messenger.js";
+import { SlackSocketReceiver } from "./socket-mode.js";
 
 export interface SlackPlatformOptions extends PlatformDeps {
   botToken: string;
@@ -22,6 +25,12 @@ export interface SlackPlatformOptions extends PlatformDeps {
   appToken?: string;
   /** Another Bolt receiver: requests come from it instead of HTTP or Socket Mode. */
   receiver?: Receiver;
+  /** Socket Mode: what has run once already (envelope ids); shared through Redis across processes. */
+  socketOnce?: OnceStore;
+  /** Socket Mode: pong timeout (also the base of the reconnect delay) and Slack's ping timeout, in ms. */
+  socketTimeouts?: { clientPingTimeout?: number; serverPingTimeout?: number };
+  /** HTTP: replay memory, audit of refusals, body limits (receiver.ts). */
+  http?: Omit<SlackHttpReceiverOptions, "signingSecret" | "log" | "port" | "host">;
   /** HTTP port (0: any free port) and host of the receiver. */
   port?: number;
   host?: string;
@@ -66,19 +75,37 @@ export class SlackPlatform implements ChatPlatform {
   readonly notifier: Notifier;
   private readonly mode: "http" | "socket" | "receiver";
   private listening?: number;
+  /** The Socket Mode receiver, when the app token is set. */
+  readonly socket?: SlackSocketReceiver;
 
   constructor(private readonly opts: SlackPlatformOptions) {
     this.mode = opts.receiver ? "receiver" : opts.appToken ? "socket" : "http";
     if (this.mode === "http" && !opts.signingSecret)
       throw new Error("Slack needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)");
+    const logger = boltLogger(opts.log);
+    if (this.mode === "socket")
+      this.socket = new SlackSocketReceiver({
+        appToken: opts.appToken!,
+        ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
+        log: opts.log,
+        logger,
+        ...(opts.socketOnce ? { once: opts.socketOnce } : {}),
+        ...opts.socketTimeouts,
+      });
     this.app = new App({
       token: opts.botToken,
       ...(this.mode === "receiver"
         ? { receiver: opts.receiver }
         : this.mode === "socket"
-          ? { socketMode: true, appToken: opts.appToken }
-          : { signingSecret: opts.signingSecret }),
-      logger: boltLogger(opts.log),
+          ? { receiver: this.socket }
+          : {
+              receiver: new SlackHttpReceiver({
+                signingSecret: opts.signingSecret!,
+                log: opts.log,
+                ...opts.http,
+              }),
+            }),
+      logger,
       deferInitialization: true,
       ...(opts.apiUrl ? { clientOptions: { slackApiUrl: opts.apiUrl } } : {}),
     });
@@ -95,6 +122,12 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   /** The HTTP port listened on (undefined in Socket Mode, with another receiver, or before start). */
+  /** For /readyz: over Socket Mode, whether Slack's hello arrived on a live socket. */
+  ready(): true | string {
+    if (this.socket && !this.socket.connected) return "the Slack Socket Mode connection is down";
+    return true;
+  }
+
   get port(): number | undefined {
     return this.listening;
   }

@@ -24,6 +24,10 @@
 // Escaping: every mrkdwn text (text, fields, table, code, context) has `&`, `<`, `>` escaped
 // and `verbatim: true`, so user or PeeringDB text can't mention (`<!here>`, `<@U1>`), link or
 // be auto-parsed. Slack has no escape for `*`, `_`, `~`; those may show as formatting (cosmetic).
+// The only mentions are of the reply's own people (Reply.mentions, ../mentions.ts): their tokens
+// become `<@U…>` after escaping, and those to notify (a requester, the approver group's
+// `<!subteam^S…>`) lead the message in a section of their own and in the notification text.
+// `link_names` is never set, so Slack links no `@name` of its own accord.
 // Inside code fences a run of backticks is broken with zero-width spaces so that content can't
 // close the fence. plain_text objects (header, buttons, confirm) are shown literally by Slack and
 // are not escaped.
@@ -31,8 +35,9 @@
 // Buttons: `action_id` is the reply's action id (refused with a MessageRenderError when longer than
 // 255 characters, never truncated); a repeated id in the same message gets a "~2|" prefix to stay
 // unique. `value` always carries the canonical action id: read it back with `slackActionId`.
-import type { Attachment, Reply } from "../../core/reply.js";
+import type { Attachment, Form, Reply } from "../../core/reply.js";
 import { renderConsole } from "../console/render.js";
+import { prepareMentions } from "../mentions.js";
 import type { ActionButton, CharEscape } from "../render-util.js";
 import {
   actionButtons,
@@ -160,6 +165,19 @@ const FENCED_CAPACITY = SLACK_LIMITS.sectionText - (FENCE.length + 1) * 2;
 const mrkdwn = (text: string): SlackMrkdwn => ({ type: "mrkdwn", text, verbatim: true });
 const plain = (text: string): SlackPlainText => ({ type: "plain_text", text, emoji: true });
 
+/** Turns the people tokens left in mrkdwn texts into mentions (plain_text has none left). */
+function finishMentions(blocks: SlackBlock[], finish: (s: string) => string): void {
+  const fix = (t: SlackText) => {
+    if (t.type === "mrkdwn") t.text = finish(t.text);
+  };
+  for (const b of blocks) {
+    if (b.type === "section") {
+      if (b.text) fix(b.text);
+      b.fields?.forEach(fix);
+    } else if (b.type === "context") b.elements.forEach(fix);
+  }
+}
+
 /** The canonical action id of a pressed Slack button (from its `value`, else its `action_id`). */
 export function slackActionId(action: { action_id?: string; value?: string }): string {
   if (action.value) return action.value;
@@ -173,7 +191,10 @@ function overflowNote(total: number, shown: number, partial: boolean, unit: stri
   return moreLine(total - shown, unit);
 }
 
-export function renderSlack(reply: Reply): SlackMessage {
+export function renderSlack(input: Reply): SlackMessage {
+  // People: tokens of Slack users stay for `finishMentions` (after escaping); others are text.
+  const people = prepareMentions(input, "slack", { text: true, fields: true, context: true });
+  const reply = people.reply;
   const buttons = actionButtons(reply);
   const paging = pageButtons(reply);
   const count = occurrenceCounter();
@@ -353,7 +374,18 @@ export function renderSlack(reply: Reply): SlackMessage {
     "peerbot";
   const text = escapeCut(fallbackRaw, SLACK_LIMITS.fallbackText, slackEscape).text || "peerbot";
 
-  const msg: SlackMessage = { blocks, text, attachments: files.items };
+  finishMentions(blocks, people.finish);
+  // Those to notify whom the message does not mention already lead it (and its notification).
+  const shown = JSON.stringify(blocks);
+  const ping = people.pings.filter((p) => !shown.includes(p)).join(" ");
+  if (ping) blocks.splice(blocks[0]?.type === "header" ? 1 : 0, 0, { type: "section", text: mrkdwn(ping) });
+  const fallback = people.finish(text);
+  const missing = people.pings.filter((p) => !fallback.includes(p)).join(" ");
+  const msg: SlackMessage = {
+    blocks,
+    text: missing ? `${missing} ${fallback}` : fallback,
+    attachments: files.items,
+  };
   assertSlackLimits(msg);
   return msg;
 }
@@ -469,4 +501,112 @@ export function assertSlackLimits(msg: { blocks: unknown[]; text?: string }): vo
   const errs = checkSlackMessage(msg);
   if (errs.length)
     throw new MessageRenderError(`Slack message over its limits: ${errs.slice(0, 10).join("; ")}`);
+}
+
+// ---------------------------------------------------------------------------
+// Forms: a Reply's form as a modal view (views.open), read back from view_submission
+// ---------------------------------------------------------------------------
+
+export const SLACK_MODAL_LIMITS = {
+  title: 24,
+  submit: 24,
+  close: 24,
+  privateMetadata: 3000,
+  callbackId: 255,
+  inputLabel: 2000,
+  placeholder: 150,
+  /** A plain_text_input holds at most this many characters. */
+  inputLength: 3000,
+  blocks: 100,
+} as const;
+
+/** The callback_id of every peerbot modal (app.view listens for it). */
+export const SLACK_FORM_CALLBACK = "peerbot.form";
+
+export interface SlackInputBlock {
+  type: "input";
+  block_id: string;
+  label: SlackPlainText;
+  optional: boolean;
+  element: {
+    type: "plain_text_input";
+    action_id: string;
+    multiline: boolean;
+    initial_value?: string;
+    placeholder?: SlackPlainText;
+    max_length?: number;
+  };
+}
+
+export interface SlackModalView {
+  type: "modal";
+  callback_id: string;
+  title: SlackPlainText;
+  submit: SlackPlainText;
+  close: SlackPlainText;
+  private_metadata: string;
+  blocks: (SlackInputBlock | { type: "section"; text: SlackMrkdwn })[];
+}
+
+/** The action_id of every input: the block_id (the field's name) tells them apart. */
+export const SLACK_INPUT_ACTION = "value";
+
+/**
+ * The modal of a form. `privateMetadata` comes back with the submission (the action and where
+ * the form was opened). Refused with a MessageRenderError when a value is longer than a Slack
+ * input holds, or the metadata too long: the caller then answers without the form.
+ */
+export function renderSlackModal(form: Form, privateMetadata: string): SlackModalView {
+  const L = SLACK_MODAL_LIMITS;
+  if (privateMetadata.length > L.privateMetadata)
+    throw new MessageRenderError(`Slack modal: private_metadata of ${privateMetadata.length} characters`);
+  if (!form.fields.length) throw new MessageRenderError("Slack modal: a form without fields");
+  const blocks: SlackModalView["blocks"] = [];
+  if (form.intro) {
+    blocks.push({
+      type: "section",
+      text: mrkdwn(escapeCut(sanitizeControl(form.intro), SLACK_LIMITS.sectionText, slackEscape).text),
+    });
+  }
+  for (const f of form.fields) {
+    const value = f.value ?? "";
+    if (value.length > L.inputLength)
+      throw new MessageRenderError(`Slack modal: ${f.name} holds ${value.length} characters`);
+    const max = Math.min(f.maxLength ?? L.inputLength, L.inputLength);
+    blocks.push({
+      type: "input",
+      block_id: f.name,
+      label: plain(cut(oneLine(f.label).trim() || f.name, L.inputLabel)),
+      optional: !f.required,
+      element: {
+        type: "plain_text_input",
+        action_id: SLACK_INPUT_ACTION,
+        multiline: f.kind === "text",
+        ...(value ? { initial_value: f.kind === "line" ? oneLine(value) : value } : {}),
+        ...(f.placeholder ? { placeholder: plain(cut(oneLine(f.placeholder), L.placeholder)) } : {}),
+        max_length: Math.max(1, max),
+      },
+    });
+  }
+  return {
+    type: "modal",
+    callback_id: SLACK_FORM_CALLBACK,
+    title: plain(cut(oneLine(form.title).trim() || "peerbot", L.title)),
+    submit: plain(cut(oneLine(form.submitLabel ?? "").trim() || "Submit", L.submit)),
+    close: plain("Cancel"),
+    private_metadata: privateMetadata,
+    blocks,
+  };
+}
+
+/** The values of a view_submission by field name (an input left empty is ""). */
+export function slackFormValues(state: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const values = (state as { values?: unknown } | undefined)?.values;
+  if (typeof values !== "object" || values === null) return out;
+  for (const [block, actions] of Object.entries(values as Record<string, unknown>)) {
+    const input = (actions as Record<string, { value?: unknown } | undefined> | null)?.[SLACK_INPUT_ACTION];
+    if (input) out[block] = typeof input.value === "string" ? input.value : "";
+  }
+  return out;
 }

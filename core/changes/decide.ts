@@ -4,6 +4,7 @@ import { enqueueInTime } from "../enqueue.js";
 import { PermissionError, UserError } from "../errors.js";
 import type { Actor } from "../roles.js";
 import { clip } from "../text.js";
+import { actorMark } from "../people.js";
 import { endChange } from "./effects.js";
 import { refreshMessage, step } from "./message.js";
 import {
@@ -78,7 +79,7 @@ export async function approveChange(s: ChangeServices, id: number, actor: Actor)
         status: "queued",
         decidedAt: s.clock.now(),
         deployAttempt: 1,
-        steps: [`approved by ${actor.userName}`],
+        steps: [`approved by ${actorMark(actor)}`],
       },
     });
     if (n.count === 0) return false;
@@ -148,13 +149,16 @@ export async function rejectChange(
     "rejected",
     {
       reason: reason
-        ? `rejected by ${actor.userName}: ${clip(reason, 200)}`
-        : `rejected by ${actor.userName}`,
+        ? `rejected by ${actorMark(actor)}: ${clip(reason, 200)}`
+        : `rejected by ${actorMark(actor)}`,
       decidedAt: s.clock.now(),
     },
     "onRevert",
   );
   if (!ended) throw notOpen(await requireChange(s, id));
   await transitionAudit(s, actor, c, "reject", reason);
+  // The change's own message shows how it ended (and loses its buttons) wherever it was posted,
+  // whether it was rejected by its button or by the typed command.
+  await refreshMessage(s, id);
   return (await loadChange(s.db, id)) as ChangeRow;
 }

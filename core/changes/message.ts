@@ -6,8 +6,10 @@ import type { MessageRef } from "../ports.js";
 import { maskSecrets } from "../render/index.js";
 import type { Reply } from "../reply.js";
 import { clip } from "../text.js";
+import { approverGroups, People, stepWithPerson } from "../people.js";
 import {
   ACTIVE,
+  requestersOf,
   CHANGE_STATUS,
   errorLine,
   loadChange,
@@ -50,20 +52,41 @@ export async function refreshMessage(s: ChangeServices, id: number): Promise<voi
   }
 }
 
-/** The message of a change, drawn from its row alone, so any process can draw it. */
-export function changeReply(c: ChangeRow, _config: Pick<Config, "PEERBOT_CHANGE_EXPIRY">): Reply {
+/** The states a change ends in that its requesters hear of in the message's thread. */
+const TOLD: ReadonlySet<string> = new Set(["deployed", "failed", "rolled_back", "rejected", "expired"]);
+
+/**
+ * The message of a change, drawn from its row alone, so any process can draw it. People are
+ * tokens (core/people.ts): the requester, the approvers and whoever a step names show as the
+ * platform's mention or as "name (platform id)", never by a display name alone. While it waits
+ * for approval, the message notifies the approver group of the platform it is on; once it has
+ * ended, its outcome (Reply.outcome) notifies its requesters in the message's thread.
+ */
+export function changeReply(
+  c: ChangeRow,
+  config: Pick<Config, "PEERBOT_CHANGE_EXPIRY" | "SLACK_APPROVER_GROUP" | "DISCORD_APPROVER_ROLE">,
+): Reply {
   const st = CHANGE_STATUS[c.status];
-  const lines = [`Status: ${st.label}${c.reason ? ` (${clip(c.reason, 500)})` : ""}.`];
-  if (c.steps.length) lines.push(...c.steps.map((l) => `• ${clip(l, 300)}`));
-  const approvers = c.approvals.map((a) => a.name || a.approver).join(", ");
+  const people = new People();
+  const lines = [
+    `Status: ${st.label}${c.reason ? ` (${stepWithPerson(clip(c.reason, 500), people, c.approvals)})` : ""}.`,
+  ];
+  if (c.steps.length)
+    lines.push(...c.steps.map((l) => `• ${stepWithPerson(clip(l, 300), people, c.approvals)}`));
+  const approvers = c.approvals
+    .slice(0, 5)
+    .map((a) => people.of(a.approver, a.name))
+    .join(", ");
+  if (c.status === "pending") for (const g of approverGroups(config)) people.notify(g);
+  const requester = people.of(c.requestedBy, c.requestedByName);
   return {
     kind: st.kind,
     title: clip(changeTitle(c, c.router.name), 200),
     text: lines.join("\n"),
     fields: [
-      { label: "Requested by", value: clip(c.requestedByName || c.requestedBy, 80), inline: true },
+      { label: "Requested by", value: requester, inline: true },
       { label: "Diff", value: `+${c.added} −${c.removed} lines`, inline: true },
-      ...(approvers ? [{ label: "Approved by", value: clip(approvers, 200), inline: true }] : []),
+      ...(approvers ? [{ label: "Approved by", value: approvers, inline: true }] : []),
       ...(c.status === "pending" ? [{ label: "Expires", value: utc(c.expiresAt), inline: true }] : []),
     ],
     code: c.diff
@@ -88,6 +111,25 @@ export function changeReply(c: ChangeRow, _config: Pick<Config, "PEERBOT_CHANGE_
           ]
         : tellButtons(c), // Tell AS<n>, once a peer change is deployed (core/email)
     track: changeObject(c.id),
+    mentions: people.list,
+    ...(TOLD.has(c.status) ? { outcome: changeOutcome(c) } : {}),
+  };
+}
+
+/** What a change ended in, for its thread: its requesters notified. */
+function changeOutcome(c: ChangeRow): Reply {
+  const st = CHANGE_STATUS[c.status];
+  const people = new People();
+  const who = requestersOf(c)
+    .slice(0, 5)
+    .map((key) => people.of(key, key === c.requestedBy ? c.requestedByName : "", { notify: true }))
+    .join(" ");
+  return {
+    kind: st.kind,
+    text: `${who} change #${c.id} on ${c.router.name}: ${st.label}${c.reason ? ` (${stepWithPerson(clip(c.reason, 300), people, c.approvals)})` : ""}.`,
+    context: clip(c.summary, 200),
+    track: `outcome:${changeObject(c.id)}:${c.status}`,
+    mentions: people.list,
   };
 }
 

@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import { maskSecrets, RenderError, renderRouterConfig } from "../render/index.js";
 import type { Actor } from "../roles.js";
 import { clip } from "../text.js";
+import { personOf, personText } from "../people.js";
 import { effectsOf, endChange, mergeEffects, type Tx } from "./effects.js";
 import { refreshMessage } from "./message.js";
 import {
@@ -279,7 +280,7 @@ export function lockedError(
   c: { id: number; status: string; requestedByName: string; requestedBy: string; updatedAt: Date },
 ) {
   return new UserError(
-    `${routerName} is locked by change #${c.id} (${c.status}), requested by ${c.requestedByName || c.requestedBy}, since ${utc(c.updatedAt)}.`,
+    `${routerName} is locked by change #${c.id} (${c.status}), requested by ${personText(personOf(c.requestedBy, c.requestedByName))}, since ${utc(c.updatedAt)}.`,
     "Wait for that deploy to finish; `changes` shows where it stands.",
   );
 }

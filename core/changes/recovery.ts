@@ -4,6 +4,7 @@
 import { UserError } from "../errors.js";
 import type { Actor } from "../roles.js";
 import { clip } from "../text.js";
+import { actorMark } from "../people.js";
 import { endChange } from "./effects.js";
 import { finish, finishDeployed, shaOf, type DeployOutcome } from "./deploy.js";
 import { queueDeploy } from "./decide.js";
@@ -185,7 +186,7 @@ export async function abandonChange(
       "Wait for the deploy to finish, or try again in a minute if its worker has died.",
     );
   const seen = c.status === "planning" ? "base" : await readRouter(s, c);
-  const why = `abandoned by ${actor.userName}${reason ? `: ${clip(reason, 200)}` : ""}`;
+  const why = `abandoned by ${actorMark(actor)}${reason ? `: ${clip(reason, 200)}` : ""}`;
   // A new attempt number makes any job of this change that still turns up do nothing.
   const data = { reason: why, deployAttempt: c.deployAttempt + 1, decidedAt: s.clock.now() };
   const from: ChangeStatus[] = ["planning", "queued", "deploying"];

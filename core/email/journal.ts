@@ -3,6 +3,7 @@
 import type { Database, Prisma } from "../db.js";
 import { UserError } from "../errors.js";
 import type { Reply, Table } from "../reply.js";
+import { personOf, personText } from "../people.js";
 import { clip, singleLine, utc } from "../text.js";
 import { emailReply, loadEmailView } from "./message.js";
 import { EMAIL_STATUS, KIND_LABEL, type EmailStatus } from "./model.js";
@@ -41,7 +42,9 @@ export async function listEmails(db: Database, f: JournalFilter, page: number) {
         subject: true,
         createdAt: true,
         sentAt: true,
+        draftedBy: true,
         draftedByName: true,
+        sentBy: true,
         sentByName: true,
         error: true,
         batchId: true,
@@ -65,7 +68,12 @@ export function journalTable(rows: Awaited<ReturnType<typeof listEmails>>["rows"
       e.ixp ? clip(singleLine(e.ixp.name, 40), 24) : e.router ? e.router.name : "",
       clip(e.to.join(", "), 50),
       e.status === "failed" ? `failed: ${clip(e.error, 50)}` : EMAIL_STATUS[e.status].label,
-      clip(e.sentByName || e.draftedByName, 24),
+      clip(
+        e.sentBy
+          ? personText(personOf(e.sentBy, e.sentByName))
+          : personText(personOf(e.draftedBy, e.draftedByName)),
+        40,
+      ),
     ]),
     alignRight: [0],
   };
@@ -96,10 +104,18 @@ export async function emailDetail(db: Database, id: number, maxAttempts: number)
       ...(e.changeId ? [{ label: "Change", value: `#${e.changeId}`, inline: true }] : []),
       {
         label: "Drafted",
-        value: `${utc(e.createdAt)} by ${clip(e.draftedByName || e.draftedBy, 60)}`,
+        value: `${utc(e.createdAt)} by ${clip(personText(personOf(e.draftedBy, e.draftedByName)), 80)}`,
         inline: true,
       },
-      ...(e.sentByName ? [{ label: "Send pressed by", value: clip(e.sentByName, 60), inline: true }] : []),
+      ...(e.sentBy
+        ? [
+            {
+              label: "Send pressed by",
+              value: clip(personText(personOf(e.sentBy, e.sentByName)), 80),
+              inline: true,
+            },
+          ]
+        : []),
       { label: "Delivery", value: history },
     ],
     // Shown, not tracked: the job keeps redrawing the message the e-mail was drafted in.

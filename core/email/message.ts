@@ -2,10 +2,12 @@
 // process can draw them, and redrawn wherever they were posted after every step.
 import type { Database, Prisma } from "../db.js";
 import { trackedMessage } from "../inventory.js";
+import { approverGroups, People, type Group } from "../people.js";
 import type { Button, Field, Reply } from "../reply.js";
 import { clip, errorLine, plural, singleLine, utc } from "../text.js";
 import { EMAIL_STATUS, KIND_LABEL, type BatchRow, type EmailCore, type EmailStatus } from "./model.js";
 import { batchTrack, emailActionId, emailTrack } from "./refs.js";
+import { standingWithPeople } from "./tracking.js";
 
 export type EmailView = Prisma.EmailGetPayload<{
   include: { ixp: { select: { name: true } }; router: { select: { name: true } } };
@@ -19,6 +21,15 @@ export function loadEmailView(db: Database, id: number): Promise<EmailView | nul
 }
 
 const list = (xs: string[], n = 300) => clip(xs.join(", "), n);
+
+/**
+ * Who did something, as a person of this message (a token, core/people.ts): from the actor key
+ * and the name stored beside it. A row without a key shows its stored name.
+ */
+function person(people: People, key: string, name: string, opts: { notify?: boolean } = {}): string {
+  if (key) return people.of(key, name, opts);
+  return singleLine(name, 60) || "someone";
+}
 
 /** What `details` holds beside compose's facts: warnings, dropped addresses, accepted recipients. */
 export interface EmailNotes {
@@ -86,7 +97,9 @@ export function emailReply(e: EmailView, maxAttempts: number): Reply {
   const n = notesOf(e);
   const where = e.ixp ? ` at ${singleLine(e.ixp.name, 60)}` : e.router ? ` on ${e.router.name}` : "";
   const lines = [statusLine(e, maxAttempts)];
-  if (e.status === "draft" && n.warnings?.length) lines.push(...n.warnings.map((w) => `⚠ ${clip(w, 300)}`));
+  const people = new People();
+  if (e.status === "draft" && n.warnings?.length)
+    lines.push(...n.warnings.map((w) => `⚠ ${standingWithPeople(clip(w, 300), people)}`));
   if (e.status === "draft" && e.batchId)
     lines.push(`Part of batch #${e.batchId}: it is sent with the batch.`);
   const buttons: Button[] =
@@ -113,9 +126,43 @@ export function emailReply(e: EmailView, maxAttempts: number): Reply {
     text: lines.join("\n"),
     fields: headerFields(e),
     code: { language: "text", content: e.textBody, filename: `email-${e.id}.txt` },
-    context: `e-mail #${e.id} · Message-ID ${e.messageId} · drafted by ${clip(e.draftedByName || e.draftedBy, 60)}${e.sentByName ? ` · sent by ${clip(e.sentByName, 60)}` : ""}`,
+    context: `e-mail #${e.id} · Message-ID ${e.messageId} · drafted by ${person(people, e.draftedBy, e.draftedByName)}${e.sentBy || e.sentByName ? ` · sent by ${person(people, e.sentBy, e.sentByName)}` : ""}`,
     buttons: buttons.length ? buttons : undefined,
     track: emailTrack(e.id),
+    mentions: people.list,
+    ...(TOLD.has(e.status) && e.batchId === null ? { outcome: emailOutcome(e) } : {}),
+  };
+}
+
+/** The states an e-mail ends in that whoever sent it hears of in the message's thread. */
+const TOLD: ReadonlySet<EmailStatus> = new Set(["sent", "failed"]);
+
+/**
+ * The outcome key of an e-mail (or batch) in this state: "outcome:email:12:sent". A round of
+ * attempts after a retry ends in a state of its own (":<attempts before it>"), told once more.
+ */
+const outcomeKey = (track: string, status: string, round: number) =>
+  `outcome:${track}:${status}${round > 0 ? `:${round}` : ""}`;
+
+/**
+ * What an e-mail ended in, for its thread: the person who pressed Send notified. An e-mail of a
+ * batch has none of its own: the batch's outcome tells.
+ */
+function emailOutcome(e: EmailView): Reply {
+  const people = new People();
+  const who = e.sentBy
+    ? person(people, e.sentBy, e.sentByName, { notify: true })
+    : person(people, e.draftedBy, e.draftedByName, { notify: true });
+  const how =
+    e.status === "sent"
+      ? "sent"
+      : `failed after ${plural(e.attempts, "attempt")} (${clip(e.error || e.serverResponse, 300)})`;
+  return {
+    kind: EMAIL_STATUS[e.status].kind,
+    text: `${who} e-mail #${e.id} to AS${e.peerAsn} ${singleLine(e.peerName, 80)}: ${how}.`,
+    context: clip(`Subject: ${singleLine(e.subject, 200)}`, 200),
+    track: outcomeKey(emailTrack(e.id), e.status, notesOf(e).roundStart ?? 0),
+    mentions: people.list,
   };
 }
 
@@ -128,6 +175,11 @@ export interface BatchMember {
   error: string;
   subject: string;
   textBody: string;
+  /** Its notes (EmailNotes): where its current round of attempts started. */
+  details?: unknown;
+  /** Who pressed Send all, or Retry failed for it. */
+  sentBy?: string;
+  sentByName?: string;
 }
 
 export type BatchCounts = Record<EmailStatus, number>;
@@ -160,9 +212,19 @@ export const batchDetailsOf = (b: { details: unknown }): BatchDetails =>
 
 const BATCH_ROWS = 40;
 
-/** The message of a batch: its summary while a draft, then its progress. */
-export function batchReply(b: BatchRow, members: BatchMember[], threshold: number): Reply {
+/**
+ * The message of a batch: its summary while a draft, then its progress. People are tokens
+ * (core/people.ts); a draft that needs a second approver notifies `approvers` (the approver
+ * groups, each on its own platform); once done, its outcome notifies who pressed Send all.
+ */
+export function batchReply(
+  b: BatchRow,
+  members: BatchMember[],
+  threshold: number,
+  approvers: readonly Group[] = [],
+): Reply {
   const c = countStatuses(members);
+  const people = new People();
   const d = batchDetailsOf(b);
   const noun = b.kind === "maintenance" ? "Maintenance notices" : `${KIND_LABEL[b.kind]}s`;
   const lines: string[] = [];
@@ -201,8 +263,10 @@ export function batchReply(b: BatchRow, members: BatchMember[], threshold: numbe
       label: "Window",
       value: `${utc(new Date(d.window.start))} to ${utc(new Date(d.window.end))}${d.window.reason ? `: ${clip(d.window.reason, 200)}` : ""}`,
     });
-  fields.push({ label: "Drafted by", value: clip(b.createdByName || b.createdBy, 80), inline: true });
-  if (b.approvedByName) fields.push({ label: "Sent by", value: clip(b.approvedByName, 80), inline: true });
+  fields.push({ label: "Drafted by", value: person(people, b.createdBy, b.createdByName), inline: true });
+  if (b.approvedBy || b.approvedByName)
+    fields.push({ label: "Sent by", value: person(people, b.approvedBy, b.approvedByName), inline: true });
+  if (b.status === "draft" && b.needsApproval && members.length) for (const g of approvers) people.notify(g);
   const rows = members
     .slice(0, BATCH_ROWS)
     .map((m) => [
@@ -252,6 +316,31 @@ export function batchReply(b: BatchRow, members: BatchMember[], threshold: numbe
     context: `batch #${b.id}${b.needsApproval ? " · needs a second approver" : ""}`,
     buttons: buttons.length ? buttons : undefined,
     track: batchTrack(b.id),
+    mentions: people.list,
+    ...(b.status === "done" && members.length ? { outcome: batchOutcome(b, members, c, noun) } : {}),
+  };
+}
+
+/**
+ * What a batch ended in, for its thread, with the tally: who pressed Send all notified, or
+ * after Retry failed, who pressed that.
+ */
+function batchOutcome(b: BatchRow, members: BatchMember[], c: BatchCounts, noun: string): Reply {
+  const people = new People();
+  const roundOf = (m: BatchMember) => notesOf({ details: m.details }).roundStart ?? 0;
+  const round = members.reduce((n, m) => Math.max(n, roundOf(m)), 0);
+  const retrier = round > 0 ? members.find((m) => roundOf(m) === round && m.sentBy) : undefined;
+  const who = retrier?.sentBy
+    ? person(people, retrier.sentBy, retrier.sentByName ?? "", { notify: true })
+    : b.approvedBy
+      ? person(people, b.approvedBy, b.approvedByName, { notify: true })
+      : person(people, b.createdBy, b.createdByName, { notify: true });
+  return {
+    kind: c.failed ? "warning" : "success",
+    text: `${who} batch #${b.id}, ${noun.toLowerCase()} for ${singleLine(b.scope, 80)}: done, ${progressLine(c)}.`,
+    ...(c.failed ? { context: "Retry failed on the batch's message tries the failed ones again." } : {}),
+    track: outcomeKey(batchTrack(b.id), b.status, round),
+    mentions: people.list,
   };
 }
 
@@ -268,6 +357,9 @@ export async function loadBatchMembers(db: Database, batchId: number): Promise<B
       error: true,
       subject: true,
       textBody: true,
+      details: true,
+      sentBy: true,
+      sentByName: true,
     },
   });
 }
@@ -275,7 +367,12 @@ export async function loadBatchMembers(db: Database, batchId: number): Promise<B
 export async function batchView(s: Pick<EmailCore, "db" | "config">, batchId: number): Promise<Reply | null> {
   const b = await s.db.prisma.emailBatch.findUnique({ where: { id: batchId } });
   if (!b) return null;
-  return batchReply(b, await loadBatchMembers(s.db, batchId), s.config.PEERBOT_EMAIL_BULK_THRESHOLD);
+  return batchReply(
+    b,
+    await loadBatchMembers(s.db, batchId),
+    s.config.PEERBOT_EMAIL_BULK_THRESHOLD,
+    approverGroups(s.config),
+  );
 }
 
 /** The draws of each message in this process, one after another. */

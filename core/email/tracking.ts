@@ -3,6 +3,7 @@
 // answered by command. Read by `request` (the cooldown), `request all`, `as` and `peers`.
 import type { Database, Prisma } from "../db.js";
 import { UserError } from "../errors.js";
+import { actorMark, personOf, personText, type People } from "../people.js";
 import type { Field } from "../reply.js";
 import type { Actor } from "../roles.js";
 import { clip, singleLine } from "../text.js";
@@ -63,6 +64,8 @@ export async function markConfigured(
 export interface RequestInfo {
   state: RequestState;
   requestedAt: Date | null;
+  /** The actor key of who sent the request ("slack:U123"), "" when not known. */
+  requestedBy: string;
   requestedByName: string;
   until: Date | null;
   hidden: boolean;
@@ -81,16 +84,51 @@ export async function requestsOf(
   return new Map(rows.map((r) => [String(r.peerAsn), r]));
 }
 
-/** Whether a request still stands in the way of another e-mail (null when not), in words. */
+/**
+ * Who did something, where a line is plain text or stored: "Alice (Slack U123)", or with
+ * `people` a token of that message. Without a key, the stored name.
+ */
+function who(key: string, name: string, people?: People): string {
+  if (!key) return singleLine(name, 60) || "someone";
+  return people ? people.of(key, name) : personText(personOf(key, name));
+}
+
+/** The requester as a mark in a stored line (core/people.ts actorMark), the stored name without a key. */
+function requesterMark(r: RequestInfo): string {
+  if (!r.requestedBy) return singleLine(r.requestedByName, 60) || "someone";
+  const p = personOf(r.requestedBy, r.requestedByName);
+  return actorMark({ platform: p.platform, userId: p.id, userName: p.name });
+}
+
+/**
+ * Whether a request still stands in the way of another e-mail (null when not), in words. The
+ * requester of a recent request is a mark ("by @{slack:U123|Alice}"): the line is stored with
+ * a draft's warnings, and its message draws the mark as a person (`standingWithPeople`).
+ */
 export function standing(r: RequestInfo | undefined, now: Date, cooldownMs: number): string | null {
   if (!r) return null;
   if (r.state === "requested" && r.requestedAt && now.getTime() - r.requestedAt.getTime() < cooldownMs)
-    return `last contacted ${day(r.requestedAt)} (${daysAgo(r.requestedAt, now)}) by ${singleLine(r.requestedByName, 60) || "someone"}`;
+    return `last contacted ${day(r.requestedAt)} (${daysAgo(r.requestedAt, now)}) by ${requesterMark(r)}`;
   if (r.state === "declined" && (!r.until || r.until > now))
     return `they declined${r.until ? ` until ${day(r.until)}` : ""}`;
   if (r.state === "answered" && (!r.until || r.until > now)) return "they answered our request";
   if (r.state === "configured") return "sessions with them are configured";
   return null;
+}
+
+/** `standing`'s own words with a requester's mark; a mark anywhere else is text. */
+const CONTACTED_BY =
+  /(last contacted \d{4}-\d{2}-\d{2} \((?:today|\d{1,6} d ago)\) by )@\{([a-z]{1,20}:[^{}|\n]{1,100})\|([^{}|\n]{0,100})\}/g;
+
+/**
+ * A stored line (a draft's warning) with the requester that `standing` marked as a person of
+ * the message (a token of `people`). Lines without a mark, as stored before marks, stay as they are.
+ */
+export function standingWithPeople(line: string, people: People): string {
+  return line.replace(
+    CONTACTED_BY,
+    (_m, lead: string, key: string, name: string) => `${lead}${people.of(key, name)}`,
+  );
 }
 
 /** Which of our ASes a command about a network means: the IXP's, or the only one we have. */
@@ -151,10 +189,14 @@ export async function setRequestState(
   });
 }
 
-export function stateText(r: RequestInfo, now: Date): string {
+/**
+ * Where a request stands, in words: "requested 2026-01-02 (3 d ago) by Alice (Slack U123)".
+ * With `people` (the people of the reply it goes into), the requester is a token of it.
+ */
+export function stateText(r: RequestInfo, now: Date, people?: People): string {
   switch (r.state) {
     case "requested":
-      return `requested${r.requestedAt ? ` ${day(r.requestedAt)} (${daysAgo(r.requestedAt, now)})` : ""}${r.requestedByName ? ` by ${singleLine(r.requestedByName, 60)}` : ""}`;
+      return `requested${r.requestedAt ? ` ${day(r.requestedAt)} (${daysAgo(r.requestedAt, now)})` : ""}${r.requestedBy || r.requestedByName ? ` by ${who(r.requestedBy, r.requestedByName, people)}` : ""}`;
     case "configured":
       return "configured: sessions are up";
     case "declined":
@@ -164,8 +206,17 @@ export function stateText(r: RequestInfo, now: Date): string {
   }
 }
 
-/** `as <asn>`: where our requests with the network stand, and its last e-mails. */
-export async function asEmailFields(db: Database, asn: number | bigint, now = new Date()): Promise<Field[]> {
+/**
+ * `as <asn>`: where our requests with the network stand, and its last e-mails. Who requested,
+ * drafted and sent is "name (platform id)"; with `people` (whose list becomes the reply's
+ * `mentions`), a token of it.
+ */
+export async function asEmailFields(
+  db: Database,
+  asn: number | bigint,
+  now = new Date(),
+  people?: People,
+): Promise<Field[]> {
   const peerAsn = BigInt(asn);
   const [requests, emails] = await Promise.all([
     db.prisma.peeringRequest.findMany({
@@ -182,7 +233,9 @@ export async function asEmailFields(db: Database, asn: number | bigint, now = ne
         status: true,
         createdAt: true,
         sentAt: true,
+        sentBy: true,
         sentByName: true,
+        draftedBy: true,
         draftedByName: true,
       },
     }),
@@ -192,7 +245,7 @@ export async function asEmailFields(db: Database, asn: number | bigint, now = ne
     fields.push({
       label: "Peering request",
       value: requests
-        .map((r) => `${requests.length > 1 ? `AS${r.localAs.asn}: ` : ""}${stateText(r, now)}`)
+        .map((r) => `${requests.length > 1 ? `AS${r.localAs.asn}: ` : ""}${stateText(r, now, people)}`)
         .join("\n"),
     });
   if (emails.length)
@@ -201,7 +254,7 @@ export async function asEmailFields(db: Database, asn: number | bigint, now = ne
       value: emails
         .map(
           (e) =>
-            `#${e.id} ${KIND_LABEL[e.kind].toLowerCase()}, ${EMAIL_STATUS[e.status].label}${e.sentAt ? ` ${day(e.sentAt)} by ${singleLine(e.sentByName, 40)}` : ` (drafted ${day(e.createdAt)} by ${singleLine(e.draftedByName, 40)})`}`,
+            `#${e.id} ${KIND_LABEL[e.kind].toLowerCase()}, ${EMAIL_STATUS[e.status].label}${e.sentAt ? ` ${day(e.sentAt)} by ${who(e.sentBy, e.sentByName, people)}` : ` (drafted ${day(e.createdAt)} by ${who(e.draftedBy, e.draftedByName, people)})`}`,
         )
         .join("\n"),
     });

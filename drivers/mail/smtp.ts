@@ -136,6 +136,13 @@ export function smtpMailer(
         release();
       }
     },
+    async verify() {
+      try {
+        await transport.verify();
+      } catch (err) {
+        throw classifySmtpError(err, { where, secrets, timeouts });
+      }
+    },
     async close() {
       closed = true;
       transport.close();

@@ -19,10 +19,14 @@ const SUITES: Suite[] = [
   { name: "inventory", load: async () => (await import("./inventory.bench.js")).benchInventory },
   { name: "mail", load: async () => (await import("./mail.bench.js")).benchMail },
   { name: "email", load: async () => (await import("./email.bench.js")).benchEmail },
+  { name: "workers", load: async () => (await import("./workers.bench.js")).benchWorkers },
   {
     name: "import-sessions",
     load: async () => (await import("./import-sessions.bench.js")).benchImportSessions,
   },
+  { name: "startup", load: async () => (await import("./startup.bench.js")).benchStartup },
+  { name: "chat", load: async () => (await import("./chat.bench.js")).benchChat },
+  { name: "ops", load: async () => (await import("./ops.bench.js")).benchOps },
 ];
 
 function verdict(r: BenchResult): string {

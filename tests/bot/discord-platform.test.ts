@@ -286,7 +286,10 @@ describe("Discord platform", () => {
       ["Deploy", 4],
       ["Cancel", 2],
     ]);
-    expect(buttons[0]?.custom_id).toBe("ok|700000000000000003|change.deploy:42");
+    // The prompt's one-time token travels with the press (tests/bot/discord-confirm.test.ts).
+    expect(buttons[0]?.custom_id).toMatch(
+      /^ok\|700000000000000003\|[\w-]+\.[0-9a-z]+\.[\w-]+\|change\.deploy:42$/,
+    );
 
     answer = async () => ({ text: "Deploy of change 42 started.", track: "change:42" });
     const prompt = { id: "700000000000000004", flags: 64 };
@@ -337,8 +340,9 @@ describe("Discord platform", () => {
     expect((await fetch(endpoint, { method: "POST", headers: sign(notJson), body: notJson })).status).toBe(
       400,
     );
-    const modal = JSON.stringify({ id: "1", type: 5, application_id: fake.applicationId, token: "t" });
-    expect((await fetch(endpoint, { method: "POST", headers: sign(modal), body: modal })).status).toBe(400);
+    // An autocomplete request (type 4): peerbot offers none.
+    const auto = JSON.stringify({ id: "1", type: 4, application_id: fake.applicationId, token: "t" });
+    expect((await fetch(endpoint, { method: "POST", headers: sign(auto), body: auto })).status).toBe(400);
     expect(invocations).toEqual([]);
   });
 
@@ -409,7 +413,15 @@ describe("Discord with another receiver", () => {
         actor: { platform: "discord", userId: ALICE.userId },
       });
       // The answer over REST goes with the interaction's token, as it does from the HTTP endpoint.
-      const press = fake.press("ok|700000000000000005|change.deploy:42", { id: "700000000000000006" }, ALICE);
+      const ask = (await handler!(
+        fake.press(
+          "confirm|change.deploy:42",
+          { id: "700000000000000005" },
+          ALICE,
+        ) as unknown as DiscordInteraction,
+      )) as unknown as { data: { components: { components: { custom_id: string }[] }[] } };
+      const okId = ask.data.components[0]!.components[0]!.custom_id;
+      const press = fake.press(okId, { id: "700000000000000006", flags: 64 }, ALICE);
       expect(await handler!(press as unknown as DiscordInteraction)).toMatchObject({
         type: 7,
         data: { content: "Confirmed." },

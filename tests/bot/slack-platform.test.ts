@@ -394,7 +394,7 @@ describe("Slack with the command layer and a database", () => {
   beforeAll(async () => {
     db = await createTestDatabase(import.meta.filename);
     await seedDemoDb(db);
-    const services = testServices(db, { PEERBOT_ROLES: "slack:U1=operator" });
+    const services = testServices(db, { PEERBOT_ROLES: "slack:U1=operator", SLACK_ALLOWED_TEAMS: "T1" });
     const registry = buildRegistry();
     real = await startSlack({
       botToken: BOT_TOKEN,

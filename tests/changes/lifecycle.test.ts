@@ -71,7 +71,7 @@ describe("change lifecycle", () => {
     expect(await google()).toEqual(["disabled", "disabled"]);
     await rejectChange(services, id, alice, "changed my mind");
     expect(await google()).toEqual(["enabled", "enabled"]);
-    expect((await getChange(db, id))?.reason).toBe("rejected by alice: changed my mind");
+    expect((await getChange(db, id))?.reason).toBe("rejected by @{console:alice|alice}: changed my mind");
   });
 
   it("four-eyes can be turned off per router; by default the requester cannot approve", async () => {

@@ -113,7 +113,7 @@ describe("failure modes", () => {
     await Promise.all([press("bob"), press("admin")]);
     await chat.drain();
     const text = chat.out.take();
-    expect(text.match(/approved by (bob|admin); the deploy is queued/g)).toHaveLength(1);
+    expect(text.match(/approved by (bob|admin) \(console\); the deploy is queued/g)).toHaveLength(1);
     expect(text).toMatch(/is already approved and (queued|deploying)|is deployed; there is nothing/);
     const c = await getChange(db, id);
     expect(c?.status).toBe("deployed");
@@ -206,7 +206,7 @@ describe("failure modes", () => {
     const refused = await say("alice", "deploy edge1.lon");
     expect(refused).toMatch(
       new RegExp(
-        `edge1\\.lon is locked by change #${id} \\(deploying\\), requested by alice, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.`,
+        `edge1\\.lon is locked by change #${id} \\(deploying\\), requested by alice \\(console\\), since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.`,
       ),
     );
     await db.prisma.changeRequest.update({ where: { id }, data: { status: "failed" } });

@@ -128,7 +128,7 @@ describe("change <id> abandon", () => {
     );
     const c = (await getChange(db, id))!;
     expect(c.status).toBe("failed");
-    expect(c.reason).toBe("abandoned by admin: router replaced");
+    expect(c.reason).toBe("abandoned by @{console:admin|admin}: router replaced");
     const google = await db.prisma.ixpSession.findMany({ where: { autonomousSystem: { asn: 15169n } } });
     expect(google.every((s) => s.status !== "disabled")).toBe(true);
     // The router is unlocked.

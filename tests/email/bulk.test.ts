@@ -57,7 +57,7 @@ describe("request all at LINX", () => {
     expect(t).not.toContain("a second person with the approver role"); // 3 is not above the threshold of 3
     expect(b.emails.map((e) => e.status)).toEqual(["draft", "draft", "draft"]);
     const sent = await chat.click("alice", "Send all (3)");
-    expect(sent).toContain(`Batch #${b.id}: 3 e-mails queued by alice`);
+    expect(sent).toContain(`Batch #${b.id}: 3 e-mails queued by alice (console)`);
     const done = await batchDone(b.id);
     expect(done.emails.map((e) => e.status)).toEqual(["sent", "sent", "sent"]);
     expect(chat.out.take() + sent).toContain("Done: 3/3 sent.");
@@ -92,7 +92,7 @@ describe("request all at LINX", () => {
     const f = await lastBatch();
     expect(f.emails.map((e) => `AS${e.peerAsn}`)).toEqual(contacted.slice(0, 2));
     const c = await chat.click("alice", "Cancel all");
-    expect(c).toContain(`Batch #${f.id} cancelled by alice: 2 drafts will never be sent.`);
+    expect(c).toContain(`Batch #${f.id} cancelled by alice (console): 2 drafts will never be sent.`);
     expect((await lastBatch()).emails.map((e) => e.status)).toEqual(["cancelled", "cancelled"]);
     expect(await say("alice", `click emails.send:${f.id}`)).toContain(
       `Batch #${f.id} is cancelled; it is sent once.`,
@@ -133,7 +133,7 @@ describe("request all at LINX", () => {
     expect(shown).toMatch(/failed: The SMTP server \S+ refused the recipient/);
     expect(shown).toContain(`Retry failed (1)  (emails.retry:${b.id})`);
     const retried = await say("bob", `click emails.retry:${b.id}`);
-    expect(retried).toContain(`Batch #${b.id}: 1 failed e-mail queued again by bob.`);
+    expect(retried).toContain(`Batch #${b.id}: 1 failed e-mail queued again by bob (console).`);
     const again = await batchDone(b.id);
     expect(again.emails.every((e) => e.status === "sent")).toBe(true);
     expect(chat.out.take() + retried).toContain("Done: 4/4 sent.");

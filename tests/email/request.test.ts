@@ -69,10 +69,10 @@ describe("request AS6939 at LINX, in the console", () => {
     expect(outbox()).toEqual([]);
   });
 
-  it("Edit says how to change it by command, and each edit redraws the preview", async () => {
-    const help = await chat.click("alice", "Edit");
-    expect(help).toContain(`edit ${id} subject "`);
-    expect(help).toContain(`edit ${id} body "`);
+  it("Edit opens a form (tests/console/forms.test.ts), and each typed edit redraws the preview", async () => {
+    const form = await chat.click("alice", "Edit");
+    expect(form).toContain(`Edit e-mail #${id} (a form)`);
+    expect(await say("alice", "/cancel")).toContain("stopped; nothing was changed");
     const s = await say("alice", `edit ${id} subject "Peering with AS64500 at LINX LON1"`);
     expect(s).toContain(`[message m1 updated]`); // the preview itself
     expect(s).toMatch(/^Subject: Peering with AS64500 at LINX LON1$/m);
@@ -91,7 +91,7 @@ describe("request AS6939 at LINX, in the console", () => {
 
   it("pressing Send delivers it into the outbox and the preview says where it went", async () => {
     const t = await chat.click("alice", "Send");
-    expect(t).toContain(`E-mail #${id} queued by alice for peering@he.net`);
+    expect(t).toContain(`E-mail #${id} queued by alice (console) for peering@he.net`);
     expect(t).toMatch(/\[message m1 updated\] Peering request to AS6939.*\nQueued for delivery\./);
     expect(t).toMatch(
       /\[message m1 updated\] Peering request to AS6939.*\nSent to peering@he\.net, noc@example\.net \(written to /,
@@ -129,20 +129,22 @@ describe("request AS6939 at LINX, in the console", () => {
     expect(one).toMatch(/^Delivery: 1\. .* sent: written to /m);
     expect(one).toContain("Send pressed by: alice");
     const as = await say("alice", "as 6939");
-    expect(as).toContain(`Peering request: requested ${today()} (today) by alice`);
-    expect(as).toContain(`Last e-mails: #${id} peering request, sent ${today()} by alice`);
+    expect(as).toContain(`Peering request: requested ${today()} (today) by alice (console)`);
+    expect(as).toContain(`Last e-mails: #${id} peering request, sent ${today()} by alice (console)`);
   });
 
   it("a second request within the cooldown still previews, and says when they were last contacted", async () => {
     const t = await say("alice", "request AS6939 at LINX");
     expect(t).toContain(`Warning: Peering request to AS6939 Hurricane Electric at LINX LON1`);
-    expect(t).toContain(`AS6939 was last contacted ${today()} (today) by alice; the cooldown is 30 days.`);
+    expect(t).toContain(
+      `AS6939 was last contacted ${today()} (today) by alice (console); the cooldown is 30 days.`,
+    );
   });
 
   it("Cancel: a cancelled draft is never sent", async () => {
     const second = await lastId();
     const t = await chat.click("alice", "Cancel");
-    expect(t).toContain(`E-mail #${second} cancelled by alice; it will never be sent.`);
+    expect(t).toContain(`E-mail #${second} cancelled by alice (console); it will never be sent.`);
     expect(t).toContain("Cancelled: it was not sent and never will be.");
     const again = await say("alice", `email ${second} send`);
     expect(again).toContain(`E-mail #${second} is cancelled; only a draft can be sent.`);

@@ -3,6 +3,9 @@
 //      channel messages, command registration), JSON or multipart (payload_json + files[n]);
 //  (b) a client that POSTs interactions to the app's endpoint signed with Ed25519 like Discord:
 //      X-Signature-Ed25519 = hex(sign(timestamp + body)), X-Signature-Timestamp = unix seconds.
+//  (c) for the Gateway (discord-gateway.ts): GET /gateway/bot with the WebSocket URL, and the
+//      interaction callback POST /interactions/{id}/{token}/callback (204; 10062 for an unknown
+//      interaction, 40060 for one already answered), applied like an HTTP endpoint's answer.
 // The fake keeps the messages it has seen, so a test can follow an interaction to its message.
 import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -55,6 +58,8 @@ function invalidMessage(b: Record<string, unknown>): string | undefined {
 export class FakeDiscord {
   readonly calls: RestCall[] = [];
   readonly messages = new Map<string, FakeMessage>();
+  /** Modals the app opened (interaction response type 9), in order. */
+  readonly modals: { token: string; data: Record<string, unknown> }[] = [];
   /** The key pair of "the application": the app under test is given the public key. */
   readonly keys: { publicKey: KeyObject; privateKey: KeyObject };
   readonly publicKeyHex: string;
@@ -62,6 +67,28 @@ export class FakeDiscord {
   private seq = 1_000;
   private waiters: (() => void)[] = [];
   url = "";
+  /** What GET /gateway/bot answers as `url` (set by the Gateway fake). */
+  gatewayUrl = "";
+  /** Interactions made by command() and press(), by id: what a callback answers. */
+  readonly issued = new Map<string, Record<string, unknown>>();
+  /** Ids of the interactions whose callback was taken. */
+  readonly acknowledged = new Set<string>();
+  /** The servers the bot is in (a guild's command registration needs it: 50001 otherwise). */
+  readonly guilds = new Set(["300000000000000001"]);
+  /** How long a callback takes before its message exists (Discord's own processing), ms. */
+  callbackDelayMs = 0;
+  /**
+   * Per-route buckets for channel messages, as Discord keeps them: creating messages in a
+   * channel, and editing them, each `limit` calls per `windowMs`. Every answer on those routes
+   * carries X-RateLimit-Limit, -Remaining, -Reset-After and -Bucket; a call over the limit gets
+   * 429 with `retry_after` and Retry-After.
+   */
+  rateLimit?: { limit: number; windowMs: number };
+  /** The next `times` channel-message calls answer 429 with this retry_after, whatever the buckets. */
+  force429?: { times: number; retryAfterMs: number };
+  /** Calls answered 429, with when and the retry_after given (ms). */
+  readonly tooMany: { method: string; path: string; at: number; retryAfterMs: number }[] = [];
+  private readonly buckets = new Map<string, { remaining: number; resetAt: number }>();
 
   constructor(
     private readonly botToken: string,
@@ -194,6 +221,19 @@ export class FakeDiscord {
       return this.send(res, 200, { id: msg.id, channel_id: msg.channel_id, ...msg.data });
     }
     const botAuth = auth === `Bot ${this.botToken}`;
+    if (/^\/channels\/\d+\/messages(\/\d+)?$/.test(p) && (method === "POST" || method === "PATCH")) {
+      const over = this.bucket(res, method, p);
+      if (over !== undefined) {
+        this.tooMany.push({ method, path: p, at: Date.now(), retryAfterMs: over });
+        res.setHeader("retry-after", String(over / 1000));
+        res.setHeader("x-ratelimit-scope", "user");
+        return this.send(res, 429, {
+          message: "You are being rate limited.",
+          retry_after: over / 1000,
+          global: false,
+        });
+      }
+    }
     if ((r = /^\/channels\/(\d+)\/messages$/.exec(p)) && method === "POST") {
       if (!botAuth) return this.send(res, 401, { message: "401: Unauthorized", code: 0 });
       const msg: FakeMessage = { id: this.nextId(), channel_id: r[1]!, data: { ...body, files } };
@@ -207,11 +247,82 @@ export class FakeDiscord {
       this.messages.set(msg.id, msg);
       return this.send(res, 200, { id: msg.id, channel_id: msg.channel_id, ...msg.data });
     }
-    if (/^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(p) && method === "PUT") {
+    if (p === "/users/@me" && method === "GET") {
       if (!botAuth) return this.send(res, 401, { message: "401: Unauthorized", code: 0 });
-      return this.send(res, 200, body);
+      return this.send(res, 200, {
+        id: this.applicationId,
+        username: "peerbot",
+        discriminator: "0",
+        bot: true,
+      });
+    }
+    if (p === "/gateway/bot" && method === "GET") {
+      if (!botAuth) return this.send(res, 401, { message: "401: Unauthorized", code: 0 });
+      return this.send(res, 200, {
+        url: this.gatewayUrl,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+      });
+    }
+    if ((r = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(p)) && method === "POST") {
+      const interaction = this.issued.get(r[1]!);
+      if (!interaction || interaction.token !== r[2])
+        return this.send(res, 404, { message: "Unknown interaction", code: 10062 });
+      if (this.acknowledged.has(r[1]!))
+        return this.send(res, 400, { message: "Interaction has already been acknowledged.", code: 40060 });
+      const invalid = body.data ? invalidMessage(body.data as Record<string, unknown>) : undefined;
+      if (invalid) return this.send(res, 400, { message: "Invalid Form Body", code: 50035, errors: invalid });
+      this.acknowledged.add(r[1]!);
+      if (this.callbackDelayMs) await new Promise((resolve) => setTimeout(resolve, this.callbackDelayMs));
+      this.apply(interaction, body);
+      return this.send(res, 204);
+    }
+    if ((r = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(p)) && method === "PUT") {
+      if (!botAuth) return this.send(res, 401, { message: "401: Unauthorized", code: 0 });
+      if (r[1] !== this.applicationId)
+        return this.send(res, 403, { message: "Unknown Application", code: 10002 });
+      if (r[2] && !this.guilds.has(r[2]))
+        return this.send(res, 403, { message: "Missing Access", code: 50001 });
+      // Discord answers with the commands as registered: ids and versions added.
+      if (!Array.isArray(body)) return this.send(res, 200, body);
+      const registered = (body as Record<string, unknown>[]).map((c) => ({
+        id: this.nextId(),
+        application_id: this.applicationId,
+        version: this.nextId(),
+        ...(r![2] ? { guild_id: r![2] } : {}),
+        ...c,
+      }));
+      return this.send(res, 200, registered);
     }
     return this.send(res, 404, { message: "404: Not Found", code: 0 });
+  }
+
+  /** Spends a call of the route's bucket and sets its headers; the ms to wait when it is empty. */
+  private bucket(res: ServerResponse, method: string, path: string): number | undefined {
+    const f = this.force429;
+    if (f && f.times > 0) {
+      f.times--;
+      return f.retryAfterMs;
+    }
+    const l = this.rateLimit;
+    if (!l) return undefined;
+    const channel = /^\/channels\/(\d+)/.exec(path)![1]!;
+    const key = `${method}:${channel}`;
+    const now = Date.now();
+    let b = this.buckets.get(key);
+    if (!b || now >= b.resetAt) b = { remaining: l.limit, resetAt: now + l.windowMs };
+    this.buckets.set(key, b);
+    const resetAfter = Math.max(0, b.resetAt - now) / 1000;
+    res.setHeader("x-ratelimit-limit", String(l.limit));
+    res.setHeader("x-ratelimit-bucket", `bucket-${method.toLowerCase()}-messages`);
+    res.setHeader("x-ratelimit-reset-after", resetAfter.toFixed(3));
+    if (b.remaining <= 0) {
+      res.setHeader("x-ratelimit-remaining", "0");
+      return Math.max(1, b.resetAt - now);
+    }
+    b.remaining--;
+    res.setHeader("x-ratelimit-remaining", String(b.remaining));
+    return undefined;
   }
 
   // -------------------------------------------------------------------------
@@ -249,6 +360,12 @@ export class FakeDiscord {
 
   private apply(interaction: Record<string, unknown>, answer: Record<string, unknown>): void {
     const token = String(interaction.token);
+    if (answer.type === 9) {
+      // A modal opens on the user's screen; nothing is posted.
+      this.modals.push({ token, data: (answer.data ?? {}) as Record<string, unknown> });
+      this.notify();
+      return;
+    }
     const channel = String(interaction.channel_id ?? "0");
     const data = (answer.data ?? {}) as Record<string, unknown>;
     const source = interaction.message as { id: string } | undefined;
@@ -278,7 +395,7 @@ export class FakeDiscord {
     options: Record<string, string>,
     who: { userId: string; roles?: string[] },
   ): Record<string, unknown> {
-    return {
+    return this.issue({
       id: this.nextId(),
       type: 2,
       application_id: this.applicationId,
@@ -295,6 +412,48 @@ export class FakeDiscord {
         type: 1,
         options: Object.entries(options).map(([k, v]) => ({ name: k, type: 3, value: v })),
       },
+    });
+  }
+
+  /** Remembers an interaction, so that its callback can be answered. */
+  issue(interaction: Record<string, unknown>): Record<string, unknown> {
+    this.issued.set(String(interaction.id), interaction);
+    return interaction;
+  }
+
+  /**
+   * A modal's submission (interaction type 5, MODAL_SUBMIT): `modal` as the app opened it, with
+   * what the user typed by text input custom_id; `message` is the one whose button opened it.
+   */
+  modalSubmit(
+    modal: Record<string, unknown>,
+    values: Record<string, string>,
+    who: { userId: string; roles?: string[] },
+    message?: { id: string; flags?: number },
+  ): Record<string, unknown> {
+    const rows = (modal.components ?? []) as { components: { custom_id: string }[] }[];
+    return {
+      id: this.nextId(),
+      type: 5,
+      application_id: this.applicationId,
+      token: `itoken-${++this.tokenSeq}`,
+      guild_id: "300000000000000001",
+      channel_id: "200000000000000001",
+      member: { user: { id: who.userId, username: "alice" }, roles: who.roles ?? [] },
+      ...(message
+        ? { message: { channel_id: "200000000000000001", flags: 0, components: [], ...message } }
+        : {}),
+      data: {
+        custom_id: modal.custom_id,
+        components: rows.map((r) => ({
+          type: 1,
+          components: r.components.map((c) => ({
+            type: 4,
+            custom_id: c.custom_id,
+            value: values[c.custom_id] ?? "",
+          })),
+        })),
+      },
     };
   }
 
@@ -304,7 +463,7 @@ export class FakeDiscord {
     message: { id: string; flags?: number; components?: unknown[] },
     who: { userId: string; roles?: string[] },
   ): Record<string, unknown> {
-    return {
+    return this.issue({
       id: this.nextId(),
       type: 3,
       application_id: this.applicationId,
@@ -314,6 +473,6 @@ export class FakeDiscord {
       member: { user: { id: who.userId, username: "alice" }, roles: who.roles ?? [] },
       message: { channel_id: "200000000000000001", flags: 0, components: [], ...message },
       data: { custom_id: customId, component_type: 2 },
-    };
+    });
   }
 }

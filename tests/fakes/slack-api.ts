@@ -30,6 +30,19 @@ export interface FakeSlackOptions {
   failIn?: string[];
   /** usergroups.list result: group id -> member user ids. */
   userGroups?: Record<string, string[]>;
+  /** trigger_ids that views.open refuses as expired_trigger_id. */
+  expiredTriggers?: string[];
+  /**
+   * Rate limits enforced as Slack does, answering 429 with Retry-After (seconds) and
+   * `ratelimited`: chat.postMessage per channel, chat.update per workspace, each a token
+   * bucket of `burst` calls refilled one every `everyMs`.
+   */
+  limits?: {
+    postPerChannel?: { everyMs: number; burst: number };
+    update?: { everyMs: number; burst: number };
+  };
+  /** The next `times` calls of `method` answer 429 with this Retry-After, whatever the limits. */
+  force429?: { method: string; times: number; retryAfterSeconds: number };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -60,6 +73,13 @@ export class FakeSlack {
   private seq = 0;
   private waiters: (() => void)[] = [];
   url = "";
+  /** Every call answered 429, with when (ms since the epoch) and the Retry-After given. */
+  readonly tooMany: { method: string; at: number; retryAfter: number }[] = [];
+  /** When each call arrived (ms since the epoch), in order: the test reads the gaps. */
+  readonly arrivals: { method: string; at: number; channel?: string }[] = [];
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  /** Socket Mode (./slack-socket.ts): answers apps.connections.open, authenticated by the app token. */
+  socketMode?: { connectionsOpen(authorization: string | undefined): Record<string, unknown> };
 
   constructor(private readonly opts: FakeSlackOptions) {}
 
@@ -153,12 +173,47 @@ export class FakeSlack {
     if (!path.startsWith("/api/")) return this.json(res, { ok: false, error: "unknown_path" }, 404);
     const method = path.slice("/api/".length);
     const params = parseParams(req.headers["content-type"] ?? "", body);
+    if (method === "apps.connections.open" && this.socketMode)
+      return this.json(res, this.socketMode.connectionsOpen(req.headers.authorization));
     if (req.headers.authorization !== `Bearer ${this.opts.botToken}` && params.token !== this.opts.botToken) {
       return this.json(res, { ok: false, error: "invalid_auth" });
+    }
+    const now = Date.now();
+    this.arrivals.push({ method, at: now, ...(params.channel ? { channel: String(params.channel) } : {}) });
+    const wait = this.limited(method, params, now);
+    if (wait !== undefined) {
+      this.tooMany.push({ method, at: now, retryAfter: wait });
+      res.setHeader("retry-after", String(wait));
+      return this.json(res, { ok: false, error: "ratelimited" }, 429);
     }
     this.calls.push({ method, params });
     this.methodsSeen.add(method);
     return this.json(res, this.answer(method, params));
+  }
+
+  /** Seconds to wait when this call is over a limit, else undefined (and a token is spent). */
+  private limited(method: string, p: Record<string, unknown>, now: number): number | undefined {
+    const f = this.opts.force429;
+    if (f && f.method === method && f.times > 0) {
+      f.times--;
+      return f.retryAfterSeconds;
+    }
+    const l = this.opts.limits;
+    const lane =
+      method === "chat.postMessage" && l?.postPerChannel
+        ? { key: `post:${String(p.channel)}`, ...l.postPerChannel }
+        : method === "chat.update" && l?.update
+          ? { key: "update", ...l.update }
+          : undefined;
+    if (!lane) return undefined;
+    const b = this.buckets.get(lane.key) ?? { tokens: lane.burst, at: now };
+    b.tokens = Math.min(lane.burst, b.tokens + (now - b.at) / lane.everyMs);
+    b.at = now;
+    this.buckets.set(lane.key, b);
+    // A little slack for timers that fire a millisecond early.
+    if (b.tokens < 0.95) return Math.max(1, Math.ceil(((1 - b.tokens) * lane.everyMs) / 1000));
+    b.tokens -= 1;
+    return undefined;
   }
 
   private answer(method: string, p: Record<string, unknown>): Record<string, unknown> {
@@ -193,6 +248,17 @@ export class FakeSlack {
           ok: true,
           usergroups: Object.entries(this.opts.userGroups ?? {}).map(([id, users]) => ({ id, users })),
         };
+      case "views.open": {
+        // A trigger_id lives 3 s and opens one view; the fake refuses the ones a test names.
+        const trigger = String(p.trigger_id ?? "");
+        if (!trigger) return { ok: false, error: "invalid_arguments" };
+        if (this.opts.expiredTriggers?.includes(trigger)) return { ok: false, error: "expired_trigger_id" };
+        const view = p.view as Record<string, unknown> | undefined;
+        const title = (view?.title as { text?: string } | undefined)?.text ?? "";
+        if (view?.type !== "modal" || title.length < 1 || title.length > 24)
+          return { ok: false, error: "invalid_arguments" };
+        return { ok: true, view: { ...view, id: `V${++this.seq}` } };
+      }
       case "conversations.open":
         return { ok: true, channel: { id: `D${String(p.users)}` } };
       case "files.getUploadURLExternal": {
@@ -335,6 +401,56 @@ export function blockActionBody(f: BlockActionFields): string {
         action_ts: "1700000000.1",
       },
     ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export interface ViewSubmissionFields {
+  userId: string;
+  userName: string;
+  /** The view as views.open was given it (callback_id, private_metadata, blocks). */
+  view: Record<string, unknown>;
+  /** What the user typed, by block_id; a block left out was left empty (null, as Slack sends). */
+  values: Record<string, string>;
+}
+
+/** A view_submission, as Slack sends it when the user presses the modal's submit button. */
+export function viewSubmissionBody(f: ViewSubmissionFields): string {
+  const blocks = (f.view.blocks ?? []) as {
+    type: string;
+    block_id?: string;
+    element?: { action_id?: string };
+  }[];
+  const values: Record<string, Record<string, { type: string; value: string | null }>> = {};
+  for (const b of blocks) {
+    if (b.type !== "input" || !b.block_id) continue;
+    values[b.block_id] = {
+      [b.element?.action_id ?? "value"]: { type: "plain_text_input", value: f.values[b.block_id] ?? null },
+    };
+  }
+  const payload = {
+    type: "view_submission",
+    team: { id: "T1", domain: "fake" },
+    user: { id: f.userId, username: f.userName, name: f.userName, team_id: "T1" },
+    api_app_id: "A1",
+    token: "legacy-verification-token",
+    trigger_id: "4.5.6",
+    view: {
+      id: "V1",
+      team_id: "T1",
+      type: "modal",
+      blocks,
+      private_metadata: f.view.private_metadata ?? "",
+      callback_id: f.view.callback_id ?? "",
+      state: { values },
+      hash: "1700000000.abc",
+      title: f.view.title,
+      submit: f.view.submit,
+      close: f.view.close,
+      app_id: "A1",
+      bot_id: "BBOT",
+    },
+    response_urls: [],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

@@ -1,0 +1,98 @@
+// Many workers (issue 14): sixty changes over twenty file routers whose commits take 1 s
+// (tests/helpers/workers.ts), deployed by one `peerbot worker` and then, on a fresh database,
+// by three, each with PEERBOT_DEPLOY_CONCURRENCY=4: the speedup of three over one (target
+// >= 2.5). And the resident memory of an idle `peerbot worker` after start (target <= 120 MB),
+// beside a bare `node -e` measured in the same run.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createFleet, runChains, startWorker, type WorkerProcess } from "../helpers/workers.js";
+import { round, type BenchResult } from "./result.js";
+
+const ROUTERS = 20;
+const PER_ROUTER = 3;
+const LATENCY_MS = 1_000;
+
+async function deploysWith(workers: number): Promise<number> {
+  const fleet = await createFleet({
+    label: `workers-bench-${workers}`,
+    routers: ROUTERS,
+    latencyMs: LATENCY_MS,
+    settings: { PEERBOT_DEPLOY_CONCURRENCY: "4" },
+  });
+  const procs: WorkerProcess[] = [];
+  try {
+    for (let i = 0; i < workers; i++) procs.push(startWorker(fleet));
+    await Promise.all(procs.map((p) => p.ready));
+    const run = await runChains(fleet, PER_ROUTER, { timeoutMs: 300_000 });
+    return run.ms;
+  } finally {
+    for (const p of procs) p.child.kill("SIGTERM");
+    await Promise.all(procs.map((p) => p.exited));
+    await fleet.close();
+  }
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function workerRss(): Promise<{ worker: number; bare: number }> {
+  const fleet = await createFleet({ label: "workers-bench-rss", routers: 0, latencyMs: 0 });
+  const w = startWorker(fleet);
+  try {
+    await w.ready;
+    await new Promise((ok) => setTimeout(ok, 2_000)); // the reconciler's first tick and the schedules
+    const worker = rssMb(w.child.pid!);
+    const bare =
+      Number(
+        execFileSync(process.execPath, ["-e", "process.stdout.write(String(process.memoryUsage().rss))"], {
+          encoding: "utf8",
+        }),
+      ) /
+      1024 /
+      1024;
+    return { worker, bare };
+  } finally {
+    w.child.kill("SIGTERM");
+    await w.exited;
+    await fleet.close();
+  }
+}
+
+export async function benchWorkers(): Promise<BenchResult[]> {
+  const one = await deploysWith(1);
+  const three = await deploysWith(3);
+  const rss = await workerRss();
+  const n = ROUTERS * PER_ROUTER;
+  return [
+    {
+      name: `${n} deploys over ${ROUTERS} routers (1 s each), 1 worker`,
+      value: round(one / 1000, 2),
+      unit: "s",
+      note: `${round(n / (one / 1000), 2)} deploys/s; concurrency 4`,
+    },
+    {
+      name: `${n} deploys over ${ROUTERS} routers (1 s each), 3 workers`,
+      value: round(three / 1000, 2),
+      unit: "s",
+      note: `${round(n / (three / 1000), 2)} deploys/s; concurrency 4 each`,
+    },
+    {
+      name: "speedup of 3 workers over 1",
+      value: round(one / three, 2),
+      unit: "x",
+      target: 2.5,
+      higherIsBetter: true,
+    },
+    {
+      name: "peerbot worker RSS after start",
+      value: round(rss.worker, 1),
+      unit: "MB",
+      target: 120,
+      baseline: round(rss.bare, 1),
+      ratio: round(rss.worker / rss.bare, 2),
+      note: "baseline: node -e (a bare Node process) in the same run",
+    },
+  ];
+}
