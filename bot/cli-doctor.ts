@@ -41,7 +41,8 @@ export const doctorSubcommand = {
       }
       const { openDatabase } = await import("../core/db.js");
       const { SecretBox } = await import("../core/crypto.js");
-      const { BullJobQueue, InProcessQueue } = await import("../jobs/queue.js");
+      const { InProcessQueue } = await import("../jobs/queue.js");
+      const { BullJobQueue } = await import("../jobs/bull-queue.js");
       const { createServices } = await import("./services.js");
       const db = openDatabase(config.DATABASE_URL, { poolSize: 4 });
       const jobs = config.REDIS_URL

@@ -51,7 +51,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
           post: (ch, reply) => session!.notifier.post(ch, reply),
         },
       });
-      let schedules: { stop(): void } | undefined;
+      let schedules: { stop(): Promise<void> } | undefined;
       try {
         await registerWorkers(rt);
         schedules = await startSchedules(rt);
@@ -65,11 +65,11 @@ const SUBCOMMANDS: Record<string, Sub> = {
           ...(interactive ? [`peerbot console as ${user}. Type \`help\`, or \`quit\` to leave.`] : []),
         ];
         await runConsole(session, { input: process.stdin, output: process.stdout, interactive }, banner);
-        schedules.stop();
+        await schedules.stop();
         await rt.queue.drain();
         return 0;
       } finally {
-        schedules?.stop();
+        await schedules?.stop();
         await rt.close();
       }
     },
@@ -191,7 +191,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
 };
 
 /** Every schedule (repeatable jobs, polling, the reconciler): jobs/schedule.ts. */
-async function startSchedules(rt: Runtime): Promise<{ stop(): void }> {
+async function startSchedules(rt: Runtime): Promise<{ stop(): Promise<void> }> {
   const { startSchedules } = await import("../jobs/schedule.js");
   return startSchedules(rt.queue, rt.services);
 }
@@ -241,7 +241,7 @@ async function serve(
     try {
       stopReceiving = await receive(rt, router, platforms);
     } catch (err) {
-      schedules.stop();
+      await schedules.stop();
       throw err;
     }
     ops.setChecks(readinessChecks(rt, platforms));
@@ -255,7 +255,7 @@ async function serve(
     const grace = config.PEERBOT_SHUTDOWN_GRACE;
     log.info("shutting down", { signal, graceMs: grace });
     await stopReceiving();
-    schedules.stop();
+    await schedules.stop();
     const r = rt;
     rt = undefined;
     await r.close({ graceMs: grace });

@@ -20,7 +20,8 @@ import {
   within,
 } from "../core/metrics.js";
 import type { Database } from "../core/db.js";
-import { BullJobQueue, type RunnableQueue } from "../jobs/queue.js";
+import type { BullJobQueue } from "../jobs/bull-queue.js";
+import type { RunnableQueue } from "../jobs/queue.js";
 import { migrationsDir } from "../prisma/migrations-folder.js";
 import type { ChatPlatform } from "./chat-platform.js";
 
@@ -187,9 +188,10 @@ export function readinessChecks(
       },
     },
   ];
-  const queue = rt.queue;
-  if (queue instanceof BullJobQueue)
+  if (rt.queue.kind === "bullmq") {
+    const queue = rt.queue as BullJobQueue;
     checks.push({ name: "redis", check: () => within(queue.ping(), SCRAPE_TIMEOUT_MS, "Redis") });
+  }
   for (const p of platforms)
     checks.push({
       name: p.name,

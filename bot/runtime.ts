@@ -10,8 +10,8 @@ import { createLogger, type Logger } from "../core/log.js";
 import type { Notifier } from "../core/ports.js";
 import type { Services } from "../core/services.js";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../drivers/embedded-postgres.js";
-import { BullJobQueue, InProcessQueue, type RunnableQueue } from "../jobs/queue.js";
-import { migrate } from "../prisma/migrate.js";
+import { InProcessQueue, type RunnableQueue } from "../jobs/queue.js";
+import { migrate, migrationsCurrentAt } from "../prisma/migrate.js";
 import { createServices } from "./services.js";
 
 /** In the embedded demo, with no PEERBOT_ROLES, these console users get these roles. */
@@ -65,8 +65,10 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
   let db: Database | undefined;
   let queue: RunnableQueue | undefined;
   try {
-    if (opts.migrateInChild && !embedded) await migrateInChild(url);
-    else await migrate(url, { lock: !embedded });
+    if (opts.migrateInChild && !embedded) {
+      // Nothing pending (the usual start): no child process, no schema engine.
+      if (!(await migrationsCurrentAt(url))) await migrateInChild(url);
+    } else await migrate(url, { lock: !embedded, beforeEngine: async () => embedded?.idle() });
     await embedded?.idle();
     db = openDatabase(url, { poolSize: embedded ? 1 : config.DATABASE_POOL_SIZE, embedded: !!embedded });
 
@@ -80,6 +82,7 @@ export async function boot(config: Config, opts: BootOptions): Promise<Runtime> 
     const secrets = loadSecrets(cfg, !!embedded);
 
     if (cfg.REDIS_URL) {
+      const { BullJobQueue } = await import("../jobs/bull-queue.js");
       queue = new BullJobQueue(cfg.REDIS_URL, cfg.PEERBOT_QUEUE_PREFIX, log);
     } else {
       queue = new InProcessQueue(log);

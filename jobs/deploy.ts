@@ -2,7 +2,6 @@
 // change's uid and the attempt number). Thin: it calls core/changes, which reports each step
 // in the change's message. What the job's own retries cannot finish, core ends on the last
 // attempt, and the reconciler (core/changes reconcileChanges) picks up what a lost job left.
-import { UnrecoverableError } from "bullmq";
 import {
   deployChange,
   DEPLOY_QUEUE,
@@ -15,7 +14,7 @@ import { childLogger } from "../core/log.js";
 import { metrics } from "../core/metrics.js";
 import { DriverError } from "../core/ports.js";
 import { requestPoll } from "./poll-sessions.js";
-import type { RunnableQueue } from "./queue.js";
+import { JobUnrecoverable, type RunnableQueue } from "./queue.js";
 import { routerLocks } from "./router-lock.js";
 
 /** How long a deploy of a router that another deploy holds waits before it looks again. */
@@ -46,7 +45,7 @@ export function registerDeployWorker(
         ).catch((e: unknown) =>
           services.log.warn("could not end a deploy", { change: changeId, err: errorLine(e) }),
         );
-        throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+        throw new JobUnrecoverable(err instanceof Error ? err.message : String(err));
       };
       // One deploy per router across every process: a job whose router another deploy holds
       // waits its turn (delayed, its attempts untouched); it never fails for the lock.

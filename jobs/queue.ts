@@ -1,8 +1,7 @@
 // Two implementations of core's JobQueue port: BullMQ on Redis (the real thing, shared by
-// every peerbot process), and an in-process runner for the console without Redis that calls
-// the same worker functions. Workers are registered by queue name.
-import { DelayedError, Queue, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
+// every peerbot process: jobs/bull-queue.ts, loaded only when REDIS_URL is set), and here an
+// in-process runner for the console without Redis that calls the same worker functions.
+// Workers are registered by queue name.
 import { childLogger, type Logger } from "../core/log.js";
 import { observeJob, type QueueDepth } from "../core/metrics.js";
 import type { JobQueue, JobState } from "../core/ports.js";
@@ -32,6 +31,17 @@ export class JobDelayed extends Error {
   }
 }
 
+/**
+ * What a handler throws when another try cannot help: both queues stop retrying (BullMQ knows
+ * it by its name, as it knows its own UnrecoverableError, without this module loading BullMQ).
+ */
+export class JobUnrecoverable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnrecoverableError";
+  }
+}
+
 export type JobHandler = (job: JobContext) => Promise<unknown>;
 
 export interface QueueDefaults {
@@ -49,6 +59,8 @@ export interface QueueDefaults {
 }
 
 export interface RunnableQueue extends JobQueue {
+  /** Which implementation: jobs in this process, or BullMQ on Redis (jobs/bull-queue.ts). */
+  readonly kind: "in-process" | "bullmq";
   register(queue: string, handler: JobHandler, defaults?: QueueDefaults): void;
   /** Start consuming (BullMQ) — the in-process queue runs as soon as a job is added. */
   start(): Promise<void>;
@@ -64,7 +76,7 @@ export interface RunnableQueue extends JobQueue {
 }
 
 /** The outcome of a job attempt for the job metrics. */
-function attemptOutcome(err: unknown, attempt: number, attempts: number): string {
+export function attemptOutcome(err: unknown, attempt: number, attempts: number): string {
   const name = (err as Error | undefined)?.name;
   if (err instanceof JobDelayed || name === "DelayedError") return "delayed";
   if (name === "UnrecoverableError" || attempt >= attempts) return "failed";
@@ -73,6 +85,7 @@ function attemptOutcome(err: unknown, attempt: number, attempts: number): string
 
 /** Runs jobs in this process (in order, or `inProcessConcurrency` at once), with the same retry rules. */
 export class InProcessQueue implements RunnableQueue {
+  readonly kind = "in-process" as const;
   private readonly handlers = new Map<string, { fn: JobHandler; defaults: QueueDefaults }>();
   /** Every job id added in this process, and where it stands. */
   private readonly seen = new Map<string, JobState>();
@@ -182,184 +195,5 @@ export class InProcessQueue implements RunnableQueue {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.drain(), new Promise((r) => (timer = setTimeout(r, opts.graceMs)))]);
     clearTimeout(timer);
-  }
-}
-
-/** BullMQ: jobs survive restarts, run on any worker process, and a jobId is never run twice. */
-export class BullJobQueue implements RunnableQueue {
-  private readonly queues = new Map<string, Queue>();
-  private readonly workers: Worker[] = [];
-  private readonly handlers = new Map<string, { fn: JobHandler; defaults: QueueDefaults }>();
-  /** The jobs this process runs now, with the lock token each was taken with. */
-  private readonly active = new Map<string, { job: Job; token?: string }>();
-  readonly connection: Redis;
-
-  constructor(
-    redisUrl: string,
-    private readonly prefix: string,
-    private readonly log: Logger,
-  ) {
-    this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.connection.on("error", (err) => this.log.warn("redis error", { err: err.message }));
-  }
-
-  queue(name: string): Queue {
-    let q = this.queues.get(name);
-    if (!q) {
-      q = new Queue(name, { connection: this.connection, prefix: this.prefix });
-      q.on("error", (err) => this.log.warn("queue error", { queue: name, err: err.message }));
-      this.queues.set(name, q);
-    }
-    return q;
-  }
-
-  register(queue: string, fn: JobHandler, defaults: QueueDefaults = {}): void {
-    this.handlers.set(queue, { fn, defaults });
-  }
-
-  async enqueue(
-    queue: string,
-    name: string,
-    data: unknown,
-    opts: { jobId?: string; delayMs?: number } = {},
-  ): Promise<void> {
-    const d = this.handlers.get(queue)?.defaults ?? {};
-    await this.queue(queue).add(name, data, {
-      jobId: opts.jobId,
-      delay: opts.delayMs,
-      attempts: d.attempts ?? 1,
-      backoff: { type: "exponential", delay: d.backoffMs ?? 1000 },
-      removeOnComplete: { age: 7 * 86400, count: 1000 },
-      removeOnFail: { age: 30 * 86400 },
-    });
-  }
-
-  async jobState(queue: string, jobId: string): Promise<JobState> {
-    const st = await this.queue(queue).getJobState(jobId);
-    switch (st) {
-      case "waiting":
-      case "delayed":
-      case "active":
-      case "completed":
-      case "failed":
-        return st;
-      case "prioritized":
-      case "waiting-children":
-        return "waiting";
-      default:
-        return "missing";
-    }
-  }
-
-  async start(): Promise<void> {
-    for (const [name, h] of this.handlers) {
-      const w = new Worker(
-        name,
-        async (job: Job, token?: string) => {
-          const id = job.id ?? "";
-          const attempt = job.attemptsMade + 1;
-          const attempts = job.opts.attempts ?? 1;
-          const observed = observeJob(name);
-          this.active.set(`${name}/${id}`, { job, token });
-          try {
-            const result = await h.fn({
-              id,
-              name: job.name,
-              data: job.data,
-              attempt,
-              attempts,
-              log: childLogger(this.log, { queue: name, job: id }),
-              progress: (p) => job.updateProgress(p),
-              delay: async (ms) => {
-                await job.moveToDelayed(Date.now() + ms, token);
-                return new DelayedError();
-              },
-            });
-            observed("completed");
-            return result;
-          } catch (err) {
-            observed(attemptOutcome(err, attempt, attempts));
-            throw err;
-          } finally {
-            this.active.delete(`${name}/${id}`);
-          }
-        },
-        {
-          connection: this.connection.duplicate(),
-          prefix: this.prefix,
-          concurrency: h.defaults.concurrency ?? 1,
-          ...(h.defaults.stallAfterMs
-            ? { lockDuration: h.defaults.stallAfterMs, stalledInterval: h.defaults.stallAfterMs }
-            : {}),
-        },
-      );
-      w.on("failed", (job, err) =>
-        this.log.warn("job failed", { queue: name, id: job?.id, err: err.message }),
-      );
-      w.on("error", (err) => this.log.warn("worker error", { queue: name, err: err.message }));
-      this.workers.push(w);
-    }
-  }
-
-  async drain(): Promise<void> {}
-
-  async counts(): Promise<QueueDepth> {
-    const names = new Set([...this.handlers.keys(), ...this.queues.keys()]);
-    const out: QueueDepth = {};
-    await Promise.all(
-      [...names].map(async (name) => {
-        const c = await this.queue(name).getJobCounts(
-          "waiting",
-          "prioritized",
-          "active",
-          "delayed",
-          "failed",
-        );
-        out[name] = {
-          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
-          active: c.active ?? 0,
-          delayed: c.delayed ?? 0,
-          failed: c.failed ?? 0,
-        };
-      }),
-    );
-    return out;
-  }
-
-  /** Whether the connection to Redis is up and answers a PING. */
-  async ping(): Promise<void> {
-    if (this.connection.status !== "ready") throw new Error(`Redis is ${this.connection.status}`);
-    await this.connection.ping();
-  }
-
-  async close(opts: { graceMs?: number } = {}): Promise<void> {
-    if (opts.graceMs === undefined) {
-      await Promise.all(this.workers.map((w) => w.close()));
-    } else {
-      // pause(): no new jobs, and resolves once the running ones have finished.
-      let timer: NodeJS.Timeout | undefined;
-      const finished = await Promise.race([
-        Promise.all(this.workers.map((w) => w.pause())).then(() => true),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), opts.graceMs))),
-      ]);
-      clearTimeout(timer);
-      if (!finished) {
-        // Beyond the grace: each running job goes back to waiting (its lock released), so
-        // that another worker takes it at once; the deploy job resumes by the change's phase,
-        // and waits for the router lock this process holds until it exits.
-        for (const [key, { job, token }] of this.active) {
-          this.log.warn("shutting down: a job still running goes back to the queue", { job: key });
-          await job.moveToWait(token).catch((err: unknown) =>
-            this.log.warn("could not hand a job back; it is taken again once its lock expires", {
-              job: key,
-              err: (err as Error).message,
-            }),
-          );
-        }
-      }
-      await Promise.all(this.workers.map((w) => w.close(!finished)));
-    }
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
-    await this.connection.quit().catch(() => {});
   }
 }

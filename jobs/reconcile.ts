@@ -10,7 +10,7 @@ import { reconcileEmails } from "../core/email/recovery.js";
 export function startReconciler(
   services: ChangeServices,
   opts: { everyMs?: number; also?: () => Promise<void> } = {},
-): { stop(): void; tick(): Promise<void> } {
+): { stop(): Promise<void>; tick(): Promise<void> } {
   let running: Promise<void> | null = null;
   const tick = (): Promise<void> => {
     if (running) return running;
@@ -38,7 +38,11 @@ export function startReconciler(
   );
   timer.unref?.();
   return {
-    stop: () => clearInterval(timer),
+    /** Ends the timer and waits for a run in progress, so that nothing runs on closed pools. */
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
     tick,
   };
 }

@@ -7,7 +7,8 @@
 import type { Services } from "../core/services.js";
 import { PEERINGDB_SYNC_QUEUE, schedulePeeringdbSync } from "./peeringdb-sync.js";
 import { POLL_QUEUE, schedulePolling, startPollTicker } from "./poll-sessions.js";
-import { BullJobQueue, type RunnableQueue } from "./queue.js";
+import type { BullJobQueue } from "./bull-queue.js";
+import type { RunnableQueue } from "./queue.js";
 import { startReconciler } from "./reconcile.js";
 
 /** Declares the repeatable jobs on Redis (upserting: safe from every process, any number of times). */
@@ -19,13 +20,14 @@ async function declareRepeatables(queue: BullJobQueue, s: Services): Promise<voi
 }
 
 /** Starts every schedule for a process that runs workers; `stop()` ends the timers. */
-export async function startSchedules(queue: RunnableQueue, s: Services): Promise<{ stop(): void }> {
-  const stops: (() => void)[] = [];
-  if (queue instanceof BullJobQueue) await declareRepeatables(queue, s);
+export async function startSchedules(queue: RunnableQueue, s: Services): Promise<{ stop(): Promise<void> }> {
+  const stops: (() => void | Promise<void>)[] = [];
+  const bull = queue.kind === "bullmq" ? (queue as BullJobQueue) : undefined;
+  if (bull) await declareRepeatables(bull, s);
   else stops.push(startPollTicker(s, queue));
   const reconciler = startReconciler(s, {
-    also: queue instanceof BullJobQueue ? () => declareRepeatables(queue, s) : undefined,
+    also: bull ? () => declareRepeatables(bull, s) : undefined,
   });
   stops.push(() => reconciler.stop());
-  return { stop: () => stops.forEach((f) => f()) };
+  return { stop: async () => void (await Promise.all(stops.map((f) => f()))) };
 }

@@ -20,7 +20,8 @@ import {
 } from "../../core/email/index.js";
 import { createMailer } from "../../drivers/mail/index.js";
 import { registerEmailWorker } from "../../jobs/email.js";
-import { BullJobQueue, type RunnableQueue } from "../../jobs/queue.js";
+import { BullJobQueue } from "../../jobs/bull-queue.js";
+import type { RunnableQueue } from "../../jobs/queue.js";
 import { FakeSmtpServer } from "../fakes/smtp.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";

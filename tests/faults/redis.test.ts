@@ -18,7 +18,7 @@ import { sha256 } from "../../core/diff.js";
 import { resolveIxp } from "../../core/ixp.js";
 import { peer } from "../../core/peering.js";
 import { registerDeployWorker } from "../../jobs/deploy.js";
-import { BullJobQueue } from "../../jobs/queue.js";
+import { BullJobQueue } from "../../jobs/bull-queue.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
 import { testServices, type TestServices } from "../helpers/services.js";

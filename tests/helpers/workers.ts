@@ -19,7 +19,7 @@ import { newSecretKey, SecretBox } from "../../core/crypto.js";
 import { addDirectSession } from "../../core/direct.js";
 import { createDriverFactory } from "../../drivers/router/factory.js";
 import { registerDeployWorker } from "../../jobs/deploy.js";
-import { BullJobQueue } from "../../jobs/queue.js";
+import { BullJobQueue } from "../../jobs/bull-queue.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 import { seedDemoDb } from "./demo.js";
 import { dbUrl } from "./pg.js";

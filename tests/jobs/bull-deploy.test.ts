@@ -11,7 +11,7 @@ import { seedDemoDb } from "../helpers/demo.js";
 import { resolveIxp } from "../../core/ixp.js";
 import { changeSessions, peer } from "../../core/peering.js";
 import { registerDeployWorker } from "../../jobs/deploy.js";
-import { BullJobQueue } from "../../jobs/queue.js";
+import { BullJobQueue } from "../../jobs/bull-queue.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { testServices, type TestServices } from "../helpers/services.js";
 

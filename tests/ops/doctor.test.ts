@@ -13,7 +13,7 @@ import { doctorFailed, formatDoctor, defaultProbes, runDoctor, type CheckLine } 
 import { createServices } from "../../bot/services.js";
 import { createDriverFactory } from "../../drivers/router/factory.js";
 import { SshPool } from "../../drivers/ssh/pool.js";
-import { BullJobQueue } from "../../jobs/queue.js";
+import { BullJobQueue } from "../../jobs/bull-queue.js";
 import { FakeDiscord } from "../fakes/discord-api.js";
 import { JunosFake } from "../fakes/junos-ssh.js";
 import { FakePeeringDb } from "../fakes/peeringdb-server.js";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OpsServer, observeRuntime, readinessChecks } from "../../bot/ops-server.js";
 import type { ChatPlatform } from "../../bot/chat-platform.js";
 import { enableDefaultMetrics } from "../../core/metrics.js";
-import { BullJobQueue } from "../../jobs/queue.js";
+import { BullJobQueue } from "../../jobs/bull-queue.js";
 import { demoChat, type DemoChat } from "../helpers/demo-chat.js";
 import { ThrowawayRedis } from "../helpers/throwaway.js";
 import { until } from "../helpers/until.js";
