@@ -233,8 +233,13 @@ async function serve(
     const router = new PlatformRouter();
     rt = await boot(config, { allowEmbedded: false, migrateInChild: true, notifier: router, log });
     observeRuntime(rt);
+    // `start` may leave the jobs to `peerbot worker` processes (PEERBOT_START_WORKERS=false with
+    // Redis): it still enqueues them, and runs the reconciler and the schedules.
+    const runsJobs = name === "worker" || config.PEERBOT_START_WORKERS || !config.REDIS_URL;
+    if (!runsJobs) log.info("start: no job workers in this process (PEERBOT_START_WORKERS=false)");
+    // Registered either way: a job's attempts and backoff come with its queue's registration.
     await registerWorkers(rt);
-    await rt.queue.start();
+    if (runsJobs) await rt.queue.start();
     const schedules = await startSchedules(rt);
     const platforms: ChatPlatform[] = [];
     let stopReceiving: () => Promise<void>;

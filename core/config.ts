@@ -246,6 +246,12 @@ export const configSchema = z.object({
   /** Where each role's powers apply: "operator=slack:C01|slack:C02,admin=slack:C09" (see README). */
   PEERBOT_ROLE_CHANNELS: roleChannels,
   // --- chat settings of helpers: add below, one block per helper, with a comment each ---
+  /**
+   * Whether `peerbot start` runs job workers too. With REDIS_URL set, false leaves every job
+   * (deploys, renders, PeeringDB syncs) to `peerbot worker` processes, so that nothing delays
+   * the acknowledgements of the process that receives the chat. Without Redis it is ignored.
+   */
+  PEERBOT_START_WORKERS: bool.default(true),
   // Chat endpoints (bot/http-guard.ts, bot/slack/receiver.ts, bot/discord/receiver.ts).
   /**
    * Commands one process runs at once (commands/dispatch.ts); the rest wait their turn. Chat

@@ -5,12 +5,7 @@ import { Redis } from "ioredis";
 import { childLogger, type Logger } from "../core/log.js";
 import { observeJob, type QueueDepth } from "../core/metrics.js";
 import type { JobState } from "../core/ports.js";
-import {
-  attemptOutcome,
-  type JobHandler,
-  type QueueDefaults,
-  type RunnableQueue,
-} from "./queue.js";
+import { attemptOutcome, type JobHandler, type QueueDefaults, type RunnableQueue } from "./queue.js";
 
 /** BullMQ: jobs survive restarts, run on any worker process, and a jobId is never run twice. */
 export class BullJobQueue implements RunnableQueue {
