@@ -23,7 +23,7 @@
 //   Discord MESSAGE_COMPONENT (content, embeds, components, 10 attachments, a member with 250
 //     roles, non-ASCII as \u escapes): ASCII 30 kB, CJK 67 kB; a modal submit of five 4,000-
 //     character fields about 125 kB. Cap: 256 KiB.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Logger } from "../core/log.js";
 
 export const SLACK_BODY_LIMIT = 1_310_720;
@@ -262,4 +262,13 @@ function tooLarge(limit: number): Refused {
     reason: "too_large",
     message: `The request body is larger than ${limit} bytes.`,
   };
+}
+
+/** Stops listening and waits for the connections in flight to end (idle ones are closed now). */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

@@ -32,6 +32,7 @@ import {
   timestampProblem,
   type GuardLimits,
   type Refused,
+  closeServer,
 } from "../http-guard.js";
 import { MemoryOnceStore, type OnceStore } from "../once.js";
 
@@ -152,12 +153,7 @@ export class SlackHttpReceiver implements Receiver {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-    }
+    await closeServer(server);
     await this.once.close();
   }
 
