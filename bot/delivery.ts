@@ -13,7 +13,6 @@
 //
 // It also holds the words a user gets when it goes wrong: the platform refused the answer, or
 // running the command failed before there was an answer.
-import type { Database } from "../core/db.js";
 import type { Logger } from "../core/log.js";
 import type { MessageRef, Notifier } from "../core/ports.js";
 import type { Reply } from "../core/reply.js";
@@ -26,7 +25,7 @@ export interface DeliveryOptions {
   resolve?(reply: Reply): Reply;
   /**
    * True the first time an outcome (Reply.outcome, by its `track`) is claimed, in any process
-   * (`trackerClaim`, on the message tracker's table); without it, the memory of this process.
+   * (`trackerClaim` of commands/messages.ts, on the message tracker's table); without it, the memory of this process.
    */
   claim?(key: string): Promise<boolean>;
   log: Logger;
@@ -39,22 +38,6 @@ export function deliveryOptions(o: DeliveryOptions): DeliveryOptions {
     ...(o.resolve ? { resolve: o.resolve } : {}),
     ...(o.claim ? { claim: o.claim } : {}),
     log: o.log,
-  };
-}
-
-/**
- * Claims outcome keys on the message tracker's table (TrackedMessage): the first insert of a
- * key wins, in every process sharing the database; the outcome's own `posted` report then fills
- * in where it went.
- */
-export function trackerClaim(db: Pick<Database, "pool">): (key: string) => Promise<boolean> {
-  return async (key) => {
-    const r = await db.pool.query(
-      `insert into "TrackedMessage" (key, platform, channel, "messageId") values ($1, '', '', '')
-       on conflict (key) do nothing`,
-      [key],
-    );
-    return (r.rowCount ?? 0) > 0;
   };
 }
 

@@ -13,7 +13,8 @@ import { refusalAudit } from "../core/refusals.js";
 import { setHomeOrigins } from "../core/roles.js";
 import type { Services } from "../core/services.js";
 import type { ChatPlatform } from "./chat-platform.js";
-import { trackerClaim, type DeliveryOptions } from "./delivery.js";
+import { trackerClaim } from "../commands/messages.js";
+import type { DeliveryOptions } from "./delivery.js";
 
 /** A notifier that hands each message to the notifier of the platform it was posted on. */
 export class PlatformRouter implements Notifier {

@@ -124,3 +124,16 @@ export async function trackedMessage(db: Database, key: string): Promise<Message
     ? { platform: t.platform, channel: t.channel, messageId: t.messageId, threadId: t.threadId || undefined }
     : null;
 }
+
+/**
+ * Claims a key on the message tracker's table (TrackedMessage): true for the first insert of
+ * it, in every process sharing the database (an outcome posted once in a message's thread).
+ */
+export async function claimTrackedKey(db: Pick<Database, "pool">, key: string): Promise<boolean> {
+  const r = await db.pool.query(
+    `insert into "TrackedMessage" (key, platform, channel, "messageId") values ($1, '', '', '')
+     on conflict (key) do nothing`,
+    [key],
+  );
+  return (r.rowCount ?? 0) > 0;
+}

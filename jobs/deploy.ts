@@ -51,10 +51,7 @@ export function registerDeployWorker(
       // waits its turn (delayed, its attempts untouched); it never fails for the lock.
       let row: { routerId: number } | null;
       try {
-        row = await services.db.prisma.changeRequest.findUnique({
-          where: { id: changeId },
-          select: { routerId: true },
-        });
+        row = await getChange(services.db, changeId);
       } catch (err) {
         return fail(err);
       }

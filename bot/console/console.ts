@@ -19,7 +19,8 @@ import type { MessageRef, Notifier } from "../../core/ports.js";
 import type { Form, FormField, Reply } from "../../core/reply.js";
 import type { Actor } from "../../core/roles.js";
 import type { ChatPlatform } from "../chat-platform.js";
-import { Delivery, deliveryNotifier, trackerClaim, type Outlet } from "../delivery.js";
+import { trackerClaim } from "../../commands/messages.js";
+import { Delivery, deliveryNotifier, type Outlet } from "../delivery.js";
 import {
   consoleChoices,
   FORM_CANCEL,

@@ -2,7 +2,7 @@
 // message's thread, mentioning the requester so that they are notified: once, however often the
 // final state is redrawn, and (with the tracker's claim) in whichever process redraws it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { trackerClaim } from "../../bot/delivery.js";
+import { trackerClaim } from "../../commands/messages.js";
 import { discordNotifier } from "../../bot/discord/notifier.js";
 import { slackNotifier } from "../../bot/slack/messenger.js";
 import { changeReply } from "../../core/changes/message.js";

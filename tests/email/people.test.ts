@@ -5,7 +5,7 @@
 // message's thread, notifying who sent it: in the console, on Slack and on Discord.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { renderConsole } from "../../bot/console/render.js";
-import { trackerClaim } from "../../bot/delivery.js";
+import { trackerClaim } from "../../commands/messages.js";
 import { discordNotifier } from "../../bot/discord/notifier.js";
 import { renderDiscord } from "../../bot/discord/render.js";
 import { slackNotifier } from "../../bot/slack/messenger.js";
