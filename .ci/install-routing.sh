@@ -12,6 +12,11 @@ if [ ! -x /usr/sbin/bird ] || [ ! -x /usr/sbin/birdc ] || [ ! -x /usr/bin/vtysh 
   apt-get update && apt-get install -y bird2 frr
 fi
 
+# bgpq4: IRR prefix lists (drivers/irr), run by the tests against a fake IRRd on loopback.
+if [ ! -x /usr/bin/bgpq4 ]; then
+  apt-get update && apt-get install -y bgpq4
+fi
+
 # The router lab (tests/routers, npm run bench): our router and a peer in network namespaces
 # (iproute2), reached over SSH (openssh-server: sshd with its own config, started by the
 # tests; ssh-keygen and openssl make its host key and the lab user's password hash), FRR

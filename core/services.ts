@@ -5,6 +5,8 @@ import type { ChangeServices } from "./changes.js";
 import type { PeeringDbSource } from "./peeringdb/types.js";
 import type { Mailer, MessageRef } from "./ports.js";
 import type { Reply } from "./reply.js";
+import type { IxApiClientFactory } from "./ixapi/port.js";
+import type { IrrFetcher } from "./irr/types.js";
 
 export interface Services extends ChangeServices {
   /** Told where a reply was posted, so a job can update that message later (see Reply.track). */
@@ -13,4 +15,8 @@ export interface Services extends ChangeServices {
   peeringdb: () => PeeringDbSource & { close?(): Promise<void> };
   /** Sends e-mail (drivers/mail): SMTP, or .eml files in the outbox. */
   mailer: Mailer;
+  /** IX-API clients, one per endpoint row (drivers/ixapi). */
+  ixapi?: IxApiClientFactory;
+  /** IRR prefix lists through bgpq4 (drivers/irr). */
+  irr?: IrrFetcher;
 }

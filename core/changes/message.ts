@@ -71,6 +71,11 @@ export function changeReply(
   const lines = [
     `Status: ${st.label}${c.reason ? ` (${stepWithPerson(clip(c.reason, 500), people, c.approvals)})` : ""}.`,
   ];
+  if (c.notes.length) {
+    const shown = c.notes.slice(0, 10).map((n) => `⚠ ${clip(n, 300)}`);
+    if (c.notes.length > 10) shown.push(`⚠ … and ${c.notes.length - 10} more`);
+    lines.push(...shown);
+  }
   if (c.steps.length)
     lines.push(...c.steps.map((l) => `• ${stepWithPerson(clip(l, 300), people, c.approvals)}`));
   const approvers = c.approvals
