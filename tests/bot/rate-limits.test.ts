@@ -123,11 +123,13 @@ describe("Slack: sixty deploys at once", () => {
     // Coalesced: fewer updates than states (the latest of a burst wins), never more.
     expect(updates.length).toBeLessThan(DEPLOYS * STEPS.length);
     expect(updates.length).toBeGreaterThanOrEqual(DEPLOYS);
-    // Paced: no three posts in one channel closer together than the burst allows.
+    // Paced: no three posts in one channel closer together than the burst allows. Timed at
+    // arrival, so up to 30 ms of loopback and event-loop jitter on a loaded 2-core machine is
+    // forgiven (22 ms against 25 was seen once); unpaced posts arrive within a few ms.
     const posts = slack.arrivals.filter((a) => a.method === "chat.postMessage").map((a) => a.at);
     for (let k = PACE.post.burst; k < posts.length; k++) {
       expect(posts[k]! - posts[k - PACE.post.burst]!).toBeGreaterThanOrEqual(
-        PACE.post.everyMs * PACE.post.burst * 0.9 - 20,
+        PACE.post.everyMs * PACE.post.burst * 0.9 - 30,
       );
     }
   }, 60_000);
