@@ -282,19 +282,6 @@ export const configSchema = z.object({
    * another worker runs it again (BullMQ's lock duration and stalled-job check).
    */
   PEERBOT_JOB_STALL_AFTER: duration.default(30_000),
-
-  // IX-API v2 (issue 15; drivers/ixapi, core/ixapi).
-  // --- ixapi-client settings: add below ---
-  // --- ixapi-mac settings: add below ---
-
-  // IRR prefix lists through bgpq4 (issue 16; drivers/irr, core/irr).
-  // --- irr-fetch settings: add below ---
-  // --- irr-render settings: add below ---
-
-  // Beyond Peering Manager (issue 17).
-  // --- cleanup settings: add below ---
-  // --- digest settings: add below ---
-  // --- inbound settings: add below ---
 });
 
 export type Config = z.output<typeof configSchema>;

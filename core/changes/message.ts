@@ -71,11 +71,9 @@ export function changeReply(
   const lines = [
     `Status: ${st.label}${c.reason ? ` (${stepWithPerson(clip(c.reason, 500), people, c.approvals)})` : ""}.`,
   ];
-  // Rows drawn by older code, or built by hand, may carry no notes.
-  const notes: string[] = c.notes ?? [];
-  if (notes.length) {
-    const shown = notes.slice(0, 10).map((n) => `⚠ ${clip(n, 300)}`);
-    if (notes.length > 10) shown.push(`⚠ … and ${notes.length - 10} more`);
+  if (c.notes.length) {
+    const shown = c.notes.slice(0, 10).map((n) => `⚠ ${clip(n, 300)}`);
+    if (c.notes.length > 10) shown.push(`⚠ … and ${c.notes.length - 10} more`);
     lines.push(...shown);
   }
   if (c.steps.length)

@@ -52,6 +52,7 @@ function change(over: Partial<ChangeRow> = {}): ChangeRow {
     removed: 0,
     effects: [],
     steps: [],
+    notes: [],
     phase: "none",
     deployAttempt: 0,
     supersedesId: null,

@@ -58,6 +58,7 @@ function change(requestedBy: string, over: Partial<ChangeRow> = {}): ChangeRow {
     removed: 0,
     effects: [],
     steps: [],
+    notes: [],
     expiresAt: now,
     approvals: [],
     ...over,
