@@ -220,6 +220,8 @@ export async function planChange(s: ChangeServices, input: PlanInput): Promise<P
       added: d.added,
       removed: d.removed,
       effects: effects as unknown as Prisma.InputJsonValue,
+      // What the render could not use (an IRR list missing, an AS-SET dropped): the message shows it.
+      notes: rendered.warnings.slice(0, 50).map((w) => clip(w, 300)),
       expiresAt,
       supersedesId: input.supersedesId ?? open[open.length - 1]?.id ?? null,
     };

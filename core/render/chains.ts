@@ -2,9 +2,17 @@
 // communities (policy.ts), and shared between every session with the same lists. A chain is
 // `pb-deny` when it has no policy (RFC 8212), the policy's own slug when it is one policy
 // and no community, else a generated `pb-in-<hash>` / `pb-out-<hash>` that the FRR, EOS and
-// IOS-XR templates define (route-map / route-policy) and BIRD defines as a filter.
+// IOS-XR templates define (route-map / route-policy) and BIRD defines as a filter. An import
+// chain guarded by a peer's IRR list (irr.ts) is a chain of its own, always generated.
 import { createHash } from "node:crypto";
-import type { ChainContext, ChainEntry, CommunityContext, Direction, PolicyContext } from "./contract.js";
+import type {
+  ChainContext,
+  ChainEntry,
+  CommunityContext,
+  Direction,
+  IrrListContext,
+  PolicyContext,
+} from "./contract.js";
 import { bySlug } from "./values.js";
 
 const byName = (a: ChainContext, b: ChainContext) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -24,6 +32,30 @@ export class Chains {
       this.byKey.set(key, chain);
     }
     return chain;
+  }
+
+  /** `base` (an import chain) guarded by an IRR list: a chain of its own, shared by the peer's sessions. */
+  withIrr(base: ChainContext, list: IrrListContext): ChainContext {
+    if (base.deny) return base;
+    const key = `${base.key}|irr:${list.name}`;
+    let chain = this.byKey.get(key);
+    if (!chain) {
+      chain = build(key, base.direction, base.policies, base.communities, list);
+      this.byKey.set(key, chain);
+    }
+    return chain;
+  }
+
+  /** The chain refusing everything in `direction`. */
+  deny(direction: Direction): ChainContext {
+    return this.get(direction, [], []);
+  }
+
+  /** The IRR lists some chain checks, by name. */
+  irrLists(): IrrListContext[] {
+    const lists = new Map<string, IrrListContext>();
+    for (const c of this.byKey.values()) if (c.irr) lists.set(c.irr.name, c.irr);
+    return [...lists.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Chains needing a definition of their own, by name. */
@@ -61,11 +93,12 @@ function build(
   direction: Direction,
   pols: PolicyContext[],
   comms: CommunityContext[],
+  irr: IrrListContext | null = null,
 ): ChainContext {
   const deny = pols.length === 0;
   // A chain that refuses everything sets no community.
   const usedComms = deny ? [] : comms;
-  const generated = !deny && (pols.length > 1 || usedComms.length > 0);
+  const generated = !deny && (pols.length > 1 || usedComms.length > 0 || irr !== null);
   const prefix = direction === "import" ? "pb-in" : "pb-out";
   const hash = createHash("sha256").update(key).digest("hex").slice(0, 8);
   const name = deny ? "pb-deny" : generated ? `${prefix}-${hash}` : pols[0]!.slug;
@@ -95,7 +128,10 @@ function build(
     soo: usedComms.filter((c) => c.extType === "soo").map((c) => c.plainValue),
     birdName,
     bird: birdName ? `filter ${birdName}` : "none",
-    junosList: deny ? ["pb-deny"] : [...usedComms.map((c) => c.junosName), ...pols.map((p) => p.slug)],
+    irr: deny ? null : irr,
+    junosList: deny
+      ? ["pb-deny"]
+      : [...(irr ? [irr.name] : []), ...usedComms.map((c) => c.junosName), ...pols.map((p) => p.slug)],
     junos: "",
   };
   chain.junos = chain.junosList.join(" ");

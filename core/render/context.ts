@@ -13,7 +13,9 @@
 // connection, IXP or BGP group is) are rendered with `shutdown: true`.
 import type { SecretBox } from "../crypto.js";
 import type { Database } from "../db.js";
+import { parseDuration } from "../config.js";
 import { Chains } from "./chains.js";
+import { DEFAULT_IRR_STALE_AFTER, IrrLists } from "./irr.js";
 import type { Afi, RenderContext, RouterContext } from "./contract.js";
 import { dialectFor, RenderError, safeText, type Dialect } from "./escape.js";
 import { loadRenderRows, type RenderRows, type RouterRow } from "./load.js";
@@ -41,6 +43,23 @@ export interface LoadOptions {
   dialect?: Dialect;
   /** Overrides the router's template name (for the dialect derivation). */
   template?: string;
+  /** An IRR list fetched longer ago is not used (PEERBOT_IRR_STALE_AFTER; 7 days by default). */
+  irrStaleAfterMs?: number;
+  /** The time staleness is measured at (now by default). */
+  now?: Date;
+}
+
+function irrStaleAfter(opt: number | undefined): number {
+  if (opt !== undefined) return opt;
+  const v = process.env.PEERBOT_IRR_STALE_AFTER;
+  if (v && v.trim()) {
+    try {
+      return parseDuration(v.trim());
+    } catch {
+      // loadConfig refuses a bad value at start; a render never fails on it.
+    }
+  }
+  return DEFAULT_IRR_STALE_AFTER;
 }
 
 /** The router's BGP router id: a dotted quad, or "" (refused otherwise, never rendered raw). */
@@ -69,7 +88,22 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   const levels = new PolicyLevels(rows, dialect, chains);
   const { ixps, ports } = buildIxps(rows.connections, levels, dialect);
   const peers = new Peers(rows.ases, dialect);
-  const builder = new SessionBuilder(dialect, localAsn, levels, peers, opts.secretBox, opts.env);
+  const irr = new IrrLists(
+    rows.irr ?? [],
+    rows.ases.filter((a) => a.irrOn === false).map((a) => a.id),
+    dialect,
+    { staleAfterMs: irrStaleAfter(opts.irrStaleAfterMs), now: opts.now ?? new Date() },
+  );
+  const builder = new SessionBuilder(
+    dialect,
+    localAsn,
+    levels,
+    peers,
+    opts.secretBox,
+    opts.env ?? process.env,
+    chains,
+    irr,
+  );
   const atPort = new Map<number, Attachment>();
   for (const [id, port] of ports) atPort.set(id, ixpAttachment(port.conn, port.ixp));
   for (const s of rows.ixpSessions) {
@@ -83,6 +117,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
   const warnings = builder.warnings();
   const asSetWarning = peers.warning();
   if (asSetWarning) warnings.push(asSetWarning);
+  warnings.push(...irr.warnings());
   const ixpSessions = sessions.filter((s) => s.kind === "ixp");
   const directSessions = sessions.filter((s) => s.kind === "direct");
   const used = chains.used();
@@ -119,6 +154,7 @@ export function buildRenderContext(rows: RenderRows, opts: LoadOptions = {}): Re
     chains: chains.generated(),
     birdFilters: chains.birdFilters(),
     usesDeny: chains.usesDeny(),
+    irrLists: chains.irrLists(),
     counts: {
       sessions: sessions.length,
       ixpSessions: ixpSessions.length,

@@ -8,6 +8,9 @@
 // at its group, the group at its sessions): never log one, it holds plaintext passwords.
 import type { CommunityKind, Dialect } from "./escape.js";
 import type { Family } from "./ip.js";
+import type { IrrListContext, IrrProblem } from "./irr.js";
+
+export type { IrrEntryContext, IrrListContext, IrrProblem } from "./irr.js";
 
 /** An object's status as rendered: anything but `disabled` or `maintenance` is `enabled`. */
 export type EffectiveStatus = "enabled" | "maintenance" | "disabled";
@@ -27,6 +30,10 @@ export interface PolicyContext {
   kind: "import" | "export" | "import_export";
   weight: number;
   addressFamily: "all" | "ipv4" | "ipv6";
+  /** An import policy that filters the peer's routes by its IRR list (see SessionContext.irr). */
+  irrFilter: boolean;
+  /** What a session gets when its list cannot be used: refuse all, or accept unfiltered. */
+  irrFallback: "reject" | "accept";
   comments: string;
 }
 
@@ -88,6 +95,12 @@ export interface ChainContext {
   birdName: string | null;
   /** BIRD channel statement argument: `none` or `filter pb_in_<hash>`. */
   bird: string;
+  /**
+   * Import chains of IRR-filtered sessions: the peer's list, checked before anything else (a
+   * route outside it is dropped). Such a chain is always generated, and its key ends in
+   * `|irr:<list name>`. Junos puts the list's policy-statement first in `junosList`.
+   */
+  irr: IrrListContext | null;
   /** Junos `import [ ... ]` / `export [ ... ]` list, and the same joined with spaces. */
   junosList: string[];
   junos: string;
@@ -219,6 +232,13 @@ export interface SessionContext {
   communities: CommunityContext[];
   importChain: ChainContext;
   exportChain: ChainContext;
+  /** The IRR list guarding the import chain (also `importChain.irr`), or null. */
+  irr: IrrListContext | null;
+  /**
+   * The session filters by IRR but its list cannot be used (`missing`, `stale`, `over the
+   * cap`, ...): its import chain is then pb-deny (fallback reject) or unguarded (accept).
+   */
+  irrProblem: IrrProblem | null;
   /** BIRD protocol name: `pb_<ixp>_as<asn>_i<id>` / `pb_<group>_as<asn>_d<id>`. */
   symbol: string;
   group: GroupContext;
@@ -273,6 +293,8 @@ export interface RenderContext {
   birdFilters: ChainContext[];
   /** Some session refuses everything in a direction: `pb-deny` must be defined. */
   usesDeny: boolean;
+  /** The IRR lists some import chain uses, by name (each defined once). */
+  irrLists: IrrListContext[];
   counts: { sessions: number; ixpSessions: number; directSessions: number; shutdown: number };
   /** Data peerbot dropped or could not use (invalid AS-SET, missing local address, ...). */
   warnings: string[];

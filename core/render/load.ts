@@ -1,14 +1,15 @@
 // The render load: everything a router template needs in ONE database round trip, whatever
 // the number of sessions. A single simple-protocol query string carries a read-only
-// repeatable-read transaction (one snapshot for every statement) with eight SELECTs: the
+// repeatable-read transaction (one snapshot for every statement) with nine SELECTs: the
 // router, its connections, its IXP sessions, its direct sessions, every policy/community link
-// of those objects, their autonomous systems, the policies and the communities. Peering
+// of those objects, their autonomous systems, the policies, the communities, and the peers'
+// IRR prefix lists when something on the router filters by IRR. Peering
 // Manager loads the same data with lazy per-row queries (N+1); here the rows come back at
 // once and the rest is plain JavaScript (context.ts).
 //
 // The statements are shaped by measurements on a 5,000-session router (tests/bench/render.bench.ts):
 // - JIT off for the transaction (loadSql);
-// - a session's status and three booleans folded into one integer (flags);
+// - a session's status, three booleans and its IRR setting folded into one integer (flags);
 // - empty comments sent as NULL, and the autonomous systems once per AS, not once per session;
 // - the link query semi-joined branch by branch (linksSql).
 // Change them only with the benchmark's figures before and after.
@@ -23,17 +24,19 @@ const STATUSES = RENDERED_STATUSES.map((s) => `'${s}'`).join(",");
 // ---------------------------------------------------------------------------
 
 /**
- * A session's status, route-server, passive and BFD columns folded into one integer, so that
- * each of 5,000 IXP session rows decodes one field instead of four (three for a direct
- * session, which has no route-server column): bit 0 route server, bit 1 passive, bit 2 BFD,
- * bits 3+ the index of the status in RENDERED_STATUSES. `t` is the session table's alias and
+ * A session's status, route-server, passive, BFD and IRR-filter columns folded into one
+ * integer, so that each of 5,000 IXP session rows decodes one field instead of five (four for
+ * a direct session, which has no route-server column): bit 0 route server, bit 1 passive,
+ * bit 2 BFD, bits 3-4 the IRR filter (0 unset: the policies decide, 1 off, 2 on), bits 5+ the
+ * index of the status in RENDERED_STATUSES. `t` is the session table's alias and
  * `routeServer` the SQL of the route-server bit (`false` for direct sessions).
  */
 function flags(t: string, routeServer: string): string {
   return (
     // PostgreSQL gives | and << the same precedence, left to right: every shift is bracketed.
     `(${routeServer}::int | (${t}.passive::int << 1) | (${t}.bfd::int << 2) | ` +
-    `((array_position(array[${STATUSES}], ${t}.status::text) - 1) << 3))`
+    `(coalesce(${t}."irrFilter"::int + 1, 0) << 3) | ` +
+    `((array_position(array[${STATUSES}], ${t}.status::text) - 1) << 5))`
   );
 }
 
@@ -44,7 +47,13 @@ export const F_RS = 1,
 
 /** The status folded into a session row's `f`. */
 export function statusOf(f: number): (typeof RENDERED_STATUSES)[number] {
-  return RENDERED_STATUSES[f >> 3] ?? "disabled";
+  return RENDERED_STATUSES[f >> 5] ?? "disabled";
+}
+
+/** The session's own IRR filter setting folded into `f`: null when its policies decide. */
+export function irrOf(f: number): boolean | null {
+  const v = (f >> 3) & 3;
+  return v === 0 ? null : v === 2;
 }
 
 // ---------------------------------------------------------------------------
@@ -124,6 +133,24 @@ function linksSql(id: string): string {
   ].join("\nunion all ");
 }
 
+/**
+ * The IRR lists of the router's peers (core/irr), read only when something on this router
+ * can use one: a policy filtering by IRR exists, or one of the router's sessions asks for it.
+ * A list over the cap comes without its prefixes (it is never rendered).
+ */
+function irrSql(id: string, asIds: string): string {
+  return `select l."autonomousSystemId" as "asId", l.family, l."fetchedAt" as at, l.stale, l."overCap" as over,
+       case when l."overCap" then null else l.prefixes end as prefixes
+  from "IrrPrefixList" l
+ where l."autonomousSystemId" in (${asIds})
+   and l.key = 'as:' || l."autonomousSystemId"
+   and (exists (select 1 from "RoutingPolicy" where "irrFilter")
+        or exists (select 1 from "IxpSession" s join "Connection" c on c.id = s."connectionId"
+                    where c."routerId" = ${id} and s."irrFilter" and s.status in (${STATUSES}))
+        or exists (select 1 from "DirectSession" d
+                    where d."routerId" = ${id} and d."irrFilter" and d.status in (${STATUSES})))`;
+}
+
 // ---------------------------------------------------------------------------
 // The round trip
 // ---------------------------------------------------------------------------
@@ -137,6 +164,10 @@ function linksSql(id: string): string {
  */
 function loadSql(routerId: number): string {
   const id = String(routerId);
+  const asIds = `select s."autonomousSystemId" from "IxpSession" s join "Connection" c on c.id = s."connectionId"
+               where c."routerId" = ${id} and s.status in (${STATUSES})
+              union
+              select "autonomousSystemId" from "DirectSession" where "routerId" = ${id} and status in (${STATUSES})`;
   // JIT off: these are small, fast statements, but on tables PostgreSQL has not analysed yet
   // the planner can overestimate the link query past jit_above_cost, and compiling it took
   // 80-120 ms of a 30 ms render.
@@ -164,14 +195,14 @@ select d.id, host(d."ipAddress") as ip, host(d."localIpAddress") as lip, d."loca
   from "DirectSession" d left join "BgpGroup" g on g.id = d."bgpGroupId"
  where d."routerId" = ${id} and d.status in (${STATUSES});
 ${linksSql(id)};
-select id, asn::text as asn, name, "irrAsSet", "ipv4MaxPrefixes" as mp4, "ipv6MaxPrefixes" as mp6
+select id, asn::text as asn, name, "irrAsSet", "ipv4MaxPrefixes" as mp4, "ipv6MaxPrefixes" as mp6, "irrEnabled" as "irrOn"
   from "AutonomousSystem"
- where id in (select s."autonomousSystemId" from "IxpSession" s join "Connection" c on c.id = s."connectionId"
-               where c."routerId" = ${id} and s.status in (${STATUSES})
-              union
-              select "autonomousSystemId" from "DirectSession" where "routerId" = ${id} and status in (${STATUSES}));
-select id, name, slug, kind::text as kind, weight, "addressFamily"::text as af, comments from "RoutingPolicy";
+ where id in (${asIds});
+select id, name, slug, kind::text as kind, weight, "addressFamily"::text as af, comments,
+       "irrFilter" as irr, "irrFallback"::text as fb
+  from "RoutingPolicy";
 select id, name, slug, value, kind::text as kind, direction::text as direction, comments from "Community";
+${irrSql(id, asIds)};
 commit;`;
 }
 
@@ -215,6 +246,8 @@ export interface AsRow {
   irrAsSet: string;
   mp4: number;
   mp6: number;
+  /** False: the AS's IRR is turned off (its sessions get their policy's fallback). */
+  irrOn: boolean;
 }
 /** The columns IXP and direct session rows share. */
 export interface SessionRow {
@@ -258,6 +291,9 @@ export interface PolicyRow {
   weight: number;
   af: string;
   comments: string;
+  /** Filter by IRR (import policies), and the fallback when the list cannot be used. */
+  irr: boolean;
+  fb: string;
 }
 export interface CommunityRow {
   id: number;
@@ -267,6 +303,18 @@ export interface CommunityRow {
   kind: string;
   direction: string;
   comments: string;
+}
+
+/** One peer's cached IRR list for one family (core/irr). */
+export interface IrrRow {
+  asId: number;
+  family: number;
+  /** When fetched; null: never. */
+  at: Date | string | null;
+  stale: boolean;
+  over: boolean;
+  /** bgpq4's JSON entries; null when over the cap. */
+  prefixes: unknown;
 }
 
 /** The raw rows of one router, as the single round trip returns them. */
@@ -280,6 +328,8 @@ export interface RenderRows {
   ases: AsRow[];
   policies: PolicyRow[];
   communities: CommunityRow[];
+  /** The peers' IRR lists, when something here filters by IRR (else empty). */
+  irr: IrrRow[];
 }
 
 /** One round trip; throws RenderError when the router does not exist. */
@@ -297,7 +347,7 @@ export async function loadRenderRows(db: Database, routerId: number): Promise<Re
   } finally {
     client.release();
   }
-  // [begin, set, router, connections, ixp sessions, direct sessions, links, ASes, policies, communities, commit]
+  // [begin, set, router, connections, ixp sessions, direct sessions, links, ASes, policies, communities, IRR lists, commit]
   const router = results[2]!.rows[0] as RouterRow | undefined;
   if (!router) throw new RenderError(`no router has id ${routerId}`);
   return {
@@ -309,5 +359,6 @@ export async function loadRenderRows(db: Database, routerId: number): Promise<Re
     ases: results[7]!.rows as AsRow[],
     policies: results[8]!.rows as PolicyRow[],
     communities: results[9]!.rows as CommunityRow[],
+    irr: results[10]!.rows as IrrRow[],
   };
 }

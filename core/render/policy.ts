@@ -38,6 +38,8 @@ export interface Resolved {
   communities: CommunityContext[];
   importChain: ChainContext;
   exportChain: ChainContext;
+  /** The first import policy that filters by IRR (its fallback applies), or null. */
+  irrPolicy: PolicyContext | null;
 }
 
 const EMPTY_POLICIES: PolicyContext[] = [];
@@ -80,6 +82,8 @@ class Catalog {
         kind: p.kind as PolicyContext["kind"],
         weight: p.weight,
         addressFamily: p.af as PolicyContext["addressFamily"],
+        irrFilter: p.irr === true,
+        irrFallback: p.fb === "accept" ? "accept" : "reject",
         comments: text(p.comments),
       });
     }
@@ -247,6 +251,7 @@ export class PolicyLevels {
       communities,
       importChain: this.chains.get("import", importPolicies, communities),
       exportChain: this.chains.get("export", exportPolicies, sent.length ? sent : EMPTY_COMMUNITIES),
+      irrPolicy: importPolicies.find((p) => p.irrFilter) ?? null,
     };
     if (inner) inner.set(key2, r);
     else this.resolvedWide.set(wide, r);

@@ -30,6 +30,7 @@ import {
   F_PASSIVE,
   F_RS,
   GROUP_LINKS,
+  irrOf,
   IXP_LINKS,
   IXP_SESSION_LINKS,
   statusOf,
@@ -37,6 +38,8 @@ import {
   type LinkKinds,
   type SessionRow,
 } from "./load.js";
+import type { Chains } from "./chains.js";
+import type { IrrLists } from "./irr.js";
 import type { Peers } from "./network.js";
 import { EMPTY_LEVELS, type PolicyLevels } from "./policy.js";
 import { asn, objectStatus, ttl, where, worst } from "./values.js";
@@ -195,7 +198,9 @@ export class SessionBuilder {
     private readonly levels: PolicyLevels,
     private readonly peers: Peers,
     private readonly secretBox: SecretBox | null | undefined,
-    private readonly env: PasswordEnv = process.env,
+    private readonly env: PasswordEnv,
+    private readonly chains: Chains,
+    private readonly irr: IrrLists,
   ) {}
 
   /** One session row hanging on `at`. */
@@ -224,6 +229,24 @@ export class SessionBuilder {
       at.parentLinks ? levels.levels(at.parentLinks, at.parentId) : EMPTY_LEVELS,
     );
     const group = this.group(at, rs, family);
+    // IRR: the session's own setting, else its import policies'. Without a usable list the
+    // first IRR policy's fallback applies (a session turned on by hand refuses).
+    let importChain = res.importChain;
+    let irrList: SessionContext["irr"] = null;
+    let irrProblem: SessionContext["irrProblem"] = null;
+    const own = irrOf(row.f);
+    if (own === true || (own === null && res.irrPolicy !== null)) {
+      const got = this.irr.list(row.asId, peer.asn, family);
+      if (typeof got !== "string") {
+        irrList = got;
+        importChain = this.chains.withIrr(importChain, got);
+      } else if (!importChain.deny) {
+        irrProblem = got;
+        const refuse = (res.irrPolicy?.irrFallback ?? "reject") === "reject";
+        this.irr.problem(peer.asn, family, got, refuse);
+        if (refuse) importChain = this.chains.deny("import");
+      }
+    }
     const session: SessionContext = {
       id: row.id,
       kind: at.kind,
@@ -254,8 +277,10 @@ export class SessionBuilder {
       importPolicies: res.importPolicies,
       exportPolicies: res.exportPolicies,
       communities: res.communities,
-      importChain: res.importChain,
+      importChain,
       exportChain: res.exportChain,
+      irr: irrList,
+      irrProblem,
       symbol: `${at.symbolPrefix}_as${peer.asn}_${at.idTag}${row.id}`,
       group,
       ixp: at.ixp,

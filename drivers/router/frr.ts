@@ -149,9 +149,13 @@ export function frrBlocks(text: string): FrrBlock[] {
   return out;
 }
 
-/** peerbot's blocks: the default-VRF `router bgp`, and route-maps named pb-*. */
+/** peerbot's blocks: the default-VRF `router bgp`, route-maps and (IRR) prefix-list lines named pb-*. */
 export function isOwnedFrrBlock(header: string): boolean {
-  return /^router bgp \d+(?:\.\d+)?$/.test(header) || /^route-map pb-\S+ (permit|deny) \d+$/.test(header);
+  return (
+    /^router bgp \d+(?:\.\d+)?$/.test(header) ||
+    /^route-map pb-\S+ (permit|deny) \d+$/.test(header) ||
+    /^ipv6? prefix-list pb-\S+ /.test(header)
+  );
 }
 
 function joinBlocks(blocks: FrrBlock[]): string {

@@ -156,17 +156,33 @@ export function junosNeighbors(text: string): Neighbor[] {
 }
 
 export function birdNeighbors(text: string): Neighbor[] {
-  const top = parseBraces(text);
-  allowed(top, ["filter", "template", "protocol"], "top level");
+  // A prefix-set range (`198.51.100.0/22{22,24}`) is not a block: hide its braces first.
+  const top = parseBraces(text.replace(/\/(\d{1,3})\{(\d{1,3}),(\d{1,3})\}/g, "/$1<$2,$3>"));
+  allowed(top, ["define", "filter", "template", "protocol"], "top level");
   const out: Neighbor[] = [];
   for (const t of top) {
+    if (t.words[0] === "define") {
+      // An IRR prefix set: `define pb_irr_as6939_v4 = [ 192.0.2.0/24, 198.51.100.0/22{22,24} ];`
+      const w = t.words;
+      if (
+        t.children ||
+        !/^pb_irr_[a-z0-9_]+$/.test(w[1] ?? "") ||
+        w[2] !== "=" ||
+        w[3] !== "[" ||
+        w[w.length - 1] !== "]"
+      )
+        fail(`bad define ${w.slice(0, 4).join(" ")}`);
+      for (const e of w.slice(4, -1))
+        if (!/^[0-9a-f.:]+\/\d{1,3}(<\d{1,3},\d{1,3}>)?,?$/.test(e)) fail(`bad prefix set entry ${e}`);
+      continue;
+    }
     if (!t.children) fail(`${t.words.join(" ")} without block`);
     if (t.words[0] === "filter") {
       if (t.words.length !== 2) fail(`bad filter ${t.words.join(" ")}`);
       for (const s of t.children) {
         if (s.children) fail("block in a filter");
         if (
-          !/^(bgp_(large_|ext_)?community\.add\(\(.*\)\)|policy_[a-z0-9_]+\(\)|accept)$/.test(
+          !/^(bgp_(large_|ext_)?community\.add\(\(.*\)\)|policy_[a-z0-9_]+\(\)|accept|if ! \(net ~ pb_irr_[a-z0-9_]+\) then reject)$/.test(
             s.words.join(" "),
           )
         )
@@ -294,7 +310,7 @@ export function frrNeighbors(text: string): Neighbor[] {
 
 export function eosNeighbors(text: string): Neighbor[] {
   const out = new Map<string, number>();
-  let ctx: "top" | "bgp" | "af" | "route-map" = "top";
+  let ctx: "top" | "bgp" | "af" | "route-map" | "prefix-list" = "top";
   let bgpBlocks = 0;
   for (const l of lines(text)) {
     const bad = () => fail(`line ${l.n} unexpected in ${ctx}: ${l.text}`);
@@ -303,14 +319,23 @@ export function eosNeighbors(text: string): Neighbor[] {
         ctx = "bgp";
         bgpBlocks++;
       } else if (/^route-map [\w-]+ (permit|deny) \d+$/.test(l.text)) ctx = "route-map";
-      else if (l.text === "!") ctx = ctx === "route-map" ? "top" : ctx === "af" ? "bgp" : ctx;
+      else if (/^ipv?6? ?prefix-list pb-irr-[\w-]+$/.test(l.text)) ctx = "prefix-list";
+      else if (l.text === "!")
+        // A "!" closes a route-map entry or a prefix-list, and an address family.
+        ctx = ctx === "af" ? "bgp" : ctx === "bgp" ? "bgp" : "top";
       else bad();
+      continue;
+    }
+    if (ctx === "prefix-list") {
+      // An IRR entry: `seq 10 permit 192.0.2.0/22 ge 23 le 24`.
+      if (l.indent !== 3 || !/^seq \d+ permit [0-9a-f.:]+\/\d{1,3}( ge \d{1,3})?( le \d{1,3})?$/.test(l.text))
+        bad();
       continue;
     }
     if (ctx === "route-map") {
       if (
         l.indent !== 3 ||
-        !/^(sub-route-map [\w-]+|continue \d+|set (community|large-community) [\d: ]+ additive|set extcommunity (rt|soo) [\d:. rtso]+ additive)$/.test(
+        !/^(sub-route-map [\w-]+|continue \d+|match ipv?6? address prefix-list pb-irr-[\w-]+|set (community|large-community) [\d: ]+ additive|set extcommunity (rt|soo) [\d:. rtso]+ additive)$/.test(
           l.text,
         )
       )
@@ -345,7 +370,7 @@ export function eosNeighbors(text: string): Neighbor[] {
 
 export function iosxrNeighbors(text: string): Neighbor[] {
   const out = new Map<string, number>();
-  let ctx: "top" | "policy" | "bgp" | "group" | "neighbor" | "af" | "group-af" = "top";
+  let ctx: "top" | "policy" | "set" | "bgp" | "group" | "neighbor" | "af" | "group-af" = "top";
   let current = "";
   let bgpBlocks = 0;
   for (const l of lines(text)) {
@@ -354,7 +379,11 @@ export function iosxrNeighbors(text: string): Neighbor[] {
       if (ctx === "policy") {
         if (l.text !== "end-policy") bad();
         ctx = "top";
+      } else if (ctx === "set") {
+        if (l.text !== "end-set") bad();
+        ctx = "top";
       } else if (/^route-policy [\w-]+$/.test(l.text)) ctx = "policy";
+      else if (/^prefix-set pb-irr-[\w-]+$/.test(l.text)) ctx = "set";
       else if (/^router bgp \d+$/.test(l.text)) {
         ctx = "bgp";
         bgpBlocks++;
@@ -362,7 +391,15 @@ export function iosxrNeighbors(text: string): Neighbor[] {
       else bad();
       continue;
     }
+    if (ctx === "set") {
+      // An IRR prefix-set entry: `192.0.2.0/22 ge 23 le 24,` (the last without the comma).
+      if (l.indent !== 2 || !/^[0-9a-f.:]+\/\d{1,3}( ge \d{1,3})?( le \d{1,3})?,?$/.test(l.text)) bad();
+      continue;
+    }
     if (ctx === "policy") {
+      if (/^if not destination in pb-irr-[\w-]+ then$/.test(l.text) && l.indent === 2) continue;
+      if (l.text === "endif" && l.indent === 2) continue;
+      if (l.text === "drop" && l.indent === 4) continue;
       if (
         l.indent !== 2 ||
         !/^(drop|apply [\w-]+|set (community|large-community|extcommunity rt|extcommunity soo) \([\d:., ]+\) additive)$/.test(
