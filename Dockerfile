@@ -28,9 +28,10 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PEERBOT_DATA_DIR=/var/lib/peerbot \
     PEERBOT_HTTP_PORT=3002
-# git for the file driver's optional config repository; openssh-client for ssh-keyscan.
+# git for the file driver's optional config repository; openssh-client for ssh-keyscan;
+# bgpq4 for the IRR prefix lists (drivers/irr).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates bgpq4 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --user-group --create-home --home-dir /var/lib/peerbot --shell /usr/sbin/nologin peerbot
 WORKDIR /app

@@ -88,6 +88,9 @@ present=$(run --entrypoint /bin/sh "$IMAGE" -c \
 run --entrypoint /bin/sh "$IMAGE" -c 'test ! -e tests && test ! -e /app/tests' || fail "the image holds tests/"
 found=$(run --entrypoint /bin/sh "$IMAGE" -c 'find /app -path /app/node_modules -prune -o \( -name "*.test.*" -o -name "*.bench.*" \) -print | head -3')
 [ -z "$found" ] || fail "the image holds test files: $found"
+run --entrypoint /bin/sh "$IMAGE" -c 'bgpq4 -v >/dev/null 2>&1 || command -v bgpq4 >/dev/null' ||
+  fail "the image has no bgpq4 (IRR prefix lists)"
+echo "bgpq4: $(run --entrypoint /bin/sh "$IMAGE" -c 'command -v bgpq4')"
 uid=$(run --entrypoint /bin/sh "$IMAGE" -c 'id -u')
 [ "$uid" = 10001 ] || fail "the image runs as uid $uid, not 10001"
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")

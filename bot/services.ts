@@ -19,6 +19,8 @@ import {
 import type { Services } from "../core/services.js";
 import { createMailer } from "../drivers/mail/index.js";
 import { peeringDbClientFromConfig } from "../drivers/peeringdb/client.js";
+import { createBgpq4Fetcher } from "../drivers/irr/bgpq4.js";
+import type { IrrFetcher } from "../core/irr/types.js";
 import { createDriverFactory } from "../drivers/router/factory.js";
 
 export interface ServiceParts {
@@ -35,6 +37,8 @@ export interface ServiceParts {
   drivers?: DriverFactory;
   /** Another mailer (a test's own). */
   mailer?: Mailer;
+  /** Another IRR client (a test's own). */
+  irr?: IrrFetcher;
 }
 
 export function createServices(p: ServiceParts): Services {
@@ -55,5 +59,14 @@ export function createServices(p: ServiceParts): Services {
     mailer:
       p.mailer ??
       createMailer({ ...p.config, PEERBOT_DATA_DIR: p.dataDir ?? p.config.PEERBOT_DATA_DIR }, p.log),
+    irr:
+      p.irr ??
+      createBgpq4Fetcher({
+        host: p.config.PEERBOT_IRR_HOST,
+        timeoutMs: p.config.PEERBOT_IRR_TIMEOUT,
+        bin: p.config.PEERBOT_BGPQ4,
+        argsV4: p.config.PEERBOT_IRR_ARGS_IPV4.split(" "),
+        argsV6: p.config.PEERBOT_IRR_ARGS_IPV6.split(" "),
+      }),
   };
 }

@@ -5,6 +5,7 @@ import { UserError } from "../core/errors.js";
 import { localAsDetail } from "../core/inventory.js";
 import { asEmailFields } from "../core/email/tracking.js";
 import { lookupNet } from "../core/peeringdb/index.js";
+import { irrLists } from "../core/irr/cache.js";
 import type { Button, Field, Reply } from "../core/reply.js";
 import { asnArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
@@ -50,6 +51,7 @@ export const asCommand = defineCommand({
 async function showAs(asn: number, ctx: CommandContext): Promise<Reply> {
   const { db } = ctx.services;
   const [local, net] = await Promise.all([localAsDetail(db, asn), lookupNet(db, asn)]);
+  const irr = local ? await irrLists(db, `as:${local.id}`, 0) : [];
   if (!local && !net) {
     throw new UserError(
       `AS${asn} is neither in peerbot's database nor in the PeeringDB mirror.`,
@@ -79,6 +81,14 @@ async function showAs(asn: number, ctx: CommandContext): Promise<Reply> {
       inline: true,
     },
   ];
+  // Beside PeeringDB's max-prefix figures, what the peer's IRR objects hold (`irr AS<n>`).
+  if (irr.some((l) => l.fetchedAt)) {
+    const of = (f: 4 | 6) => {
+      const l = irr.find((x) => x.family === f);
+      return l?.fetchedAt ? `${l.count}${l.stale ? " (stale)" : l.overCap ? " (over the cap)" : ""}` : "?";
+    };
+    fields.push({ label: "IRR prefixes", value: `IPv4 ${of(4)} / IPv6 ${of(6)}`, inline: true });
+  }
   if (local?.affiliated) fields.push({ label: "Ours", value: "yes (affiliated)", inline: true });
   if (net) {
     if (net.networkTypes.length)

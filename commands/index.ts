@@ -16,6 +16,7 @@ import { importSessionsActions } from "./import-sessions.js";
 import { routerTestActions } from "./router-test.js";
 import { confirmRefusedActionDef } from "./confirm.js";
 import { doctorCommand } from "./doctor.js";
+import { irrCommand } from "./irr.js";
 
 export function buildRegistry(): Registry {
   const r = new Registry();
@@ -28,6 +29,7 @@ export function buildRegistry(): Registry {
   r.add(statusCommand);
   r.add(inventoryFileCommand);
   r.add(doctorCommand);
+  r.add(irrCommand);
   addChangeCommands(r);
   addPeeringdbCommands(r);
   addInventoryCommands(r);

@@ -136,6 +136,14 @@ export const roleChannels = z
   });
 export type RoleChannels = z.output<typeof roleChannels>;
 
+const irrArgs = z
+  .string()
+  .trim()
+  .regex(
+    /^(-[46Ap]|-[rRmL] \d{1,3})( (-[46Ap]|-[rRmL] \d{1,3}))*$/,
+    "expected bgpq4 options such as -4 -A -r 8 -R 24 (only -4, -6, -A, -p, -r, -R, -m, -L)",
+  );
+
 export const configSchema = z.object({
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"], "a postgresql:// URL"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -282,6 +290,45 @@ export const configSchema = z.object({
    * another worker runs it again (BullMQ's lock duration and stalled-job check).
    */
   PEERBOT_JOB_STALL_AFTER: duration.default(30_000),
+
+  // IRR prefix lists (issue 16: drivers/irr runs bgpq4, core/irr caches, jobs/irr refreshes).
+  /** The IRR whois server bgpq4 asks: `host` or `host:port`. */
+  PEERBOT_IRR_HOST: z
+    .string()
+    .trim()
+    .regex(
+      /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:]+\](:\d{1,5})?$/,
+      "expected host or host:port, e.g. rr.ntt.net",
+    )
+    .default("rr.ntt.net"),
+  /** Sources bgpq4 is limited to (-S), comma-separated; an AS may name its own. Empty: the server's. */
+  PEERBOT_IRR_SOURCES: z
+    .string()
+    .trim()
+    .regex(
+      /^([A-Za-z0-9-]{1,20}(,[A-Za-z0-9-]{1,20})*)?$/,
+      "expected source names, comma-separated, e.g. RIPE,RADB",
+    )
+    .default("RPKI,RIPE,ARIN,APNIC,AFRINIC,LACNIC"),
+  /**
+   * bgpq4's arguments per family (Peering Manager's by default); only the options that shape
+   * a list: -4/-6, -A, -p, -r N, -R N, -m N, -L N (host, sources and output are peerbot's).
+   */
+  PEERBOT_IRR_ARGS_IPV4: irrArgs.default("-4 -A -r 8 -R 24"),
+  PEERBOT_IRR_ARGS_IPV6: irrArgs.default("-6 -A -r 16 -R 48"),
+  /** One bgpq4 run longer than this is stopped and recorded as failed. */
+  PEERBOT_IRR_TIMEOUT: duration.default(120_000),
+  /** bgpq4 runs at once while refreshing every AS (each is one connection to the server). */
+  PEERBOT_IRR_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** How often every AS with sessions is refreshed (the job runs on one worker at a time). */
+  PEERBOT_IRR_REFRESH_INTERVAL: duration.default(86_400_000),
+  /** A list with more prefixes is marked over the cap and not rendered (the fallback applies). */
+  PEERBOT_IRR_MAX_PREFIXES_IPV4: z.coerce.number().int().min(1).default(500_000),
+  PEERBOT_IRR_MAX_PREFIXES_IPV6: z.coerce.number().int().min(1).default(200_000),
+  /** A list fetched longer ago is not rendered (the policy's fallback applies): refreshes have failed that long. */
+  PEERBOT_IRR_STALE_AFTER: duration.default(7 * 86_400_000),
+  /** The bgpq4 binary (Debian's package installs /usr/bin/bgpq4). */
+  PEERBOT_BGPQ4: z.string().trim().min(1).default("bgpq4"),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -2,6 +2,7 @@
 import type { Services } from "../core/services.js";
 import { registerDeployWorker } from "./deploy.js";
 import { registerEmailWorker } from "./email.js";
+import { registerIrrWorker } from "./irr.js";
 import { registerPeeringdbWorker } from "./peeringdb.js";
 import { registerPollWorker } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
@@ -11,4 +12,5 @@ export function registerAllWorkers(queue: RunnableQueue, services: Services): vo
   registerPeeringdbWorker(queue, services);
   registerPollWorker(queue, services);
   registerEmailWorker(queue, services);
+  registerIrrWorker(queue, services);
 }

@@ -15,6 +15,8 @@ export interface IrrQuery {
   /** IRR sources ("RIPE", "RADB"); empty: the server's default. */
   sources: string[];
   family: 4 | 6;
+  /** Extra bgpq4 options for this AS, already validated (core/irr/cache.ts parseIrrArgs). */
+  extraArgs?: string[];
 }
 
 /** What core needs from the IRR (drivers/irr runs bgpq4 as a child process). */

@@ -154,7 +154,7 @@ export function isOwnedFrrBlock(header: string): boolean {
   return (
     /^router bgp \d+(?:\.\d+)?$/.test(header) ||
     /^route-map pb-\S+ (permit|deny) \d+$/.test(header) ||
-    /^ipv6? prefix-list pb-\S+ /.test(header)
+    /^ip(v6)? prefix-list pb-\S+ /.test(header)
   );
 }
 

@@ -27,6 +27,7 @@ const SUITES: Suite[] = [
   { name: "startup", load: async () => (await import("./startup.bench.js")).benchStartup },
   { name: "chat", load: async () => (await import("./chat.bench.js")).benchChat },
   { name: "ops", load: async () => (await import("./ops.bench.js")).benchOps },
+  { name: "irr", load: async () => (await import("./irr.bench.js")).benchIrr },
 ];
 
 function verdict(r: BenchResult): string {

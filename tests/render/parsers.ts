@@ -319,7 +319,7 @@ export function eosNeighbors(text: string): Neighbor[] {
         ctx = "bgp";
         bgpBlocks++;
       } else if (/^route-map [\w-]+ (permit|deny) \d+$/.test(l.text)) ctx = "route-map";
-      else if (/^ipv?6? ?prefix-list pb-irr-[\w-]+$/.test(l.text)) ctx = "prefix-list";
+      else if (/^ip(v6)? prefix-list pb-irr-[\w-]+$/.test(l.text)) ctx = "prefix-list";
       else if (l.text === "!")
         // A "!" closes a route-map entry or a prefix-list, and an address family.
         ctx = ctx === "af" ? "bgp" : ctx === "bgp" ? "bgp" : "top";
@@ -335,7 +335,7 @@ export function eosNeighbors(text: string): Neighbor[] {
     if (ctx === "route-map") {
       if (
         l.indent !== 3 ||
-        !/^(sub-route-map [\w-]+|continue \d+|match ipv?6? address prefix-list pb-irr-[\w-]+|set (community|large-community) [\d: ]+ additive|set extcommunity (rt|soo) [\d:. rtso]+ additive)$/.test(
+        !/^(sub-route-map [\w-]+|continue \d+|match ip(v6)? address prefix-list pb-irr-[\w-]+|set (community|large-community) [\d: ]+ additive|set extcommunity (rt|soo) [\d:. rtso]+ additive)$/.test(
           l.text,
         )
       )

@@ -3,7 +3,8 @@
 // -> polling sees it Established and the change's message says so; then a worker killed
 // between commit and confirm (BIRD undoes it by itself: rolled back), a configuration BIRD
 // rejects (failed, nothing applied, BIRD's error line shown, no credential anywhere), the
-// driver's own rollback, and the alerts when the session goes down and comes back.
+// driver's own rollback, the alerts when the session goes down and comes back, and an IRR
+// filter that lets through only the prefixes the peer registered.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployChange, getChange, routerInfo } from "../../core/changes.js";
@@ -108,6 +109,39 @@ describe.skipIf(unavailable)(
       expect(st).toContain("Established");
       expect(st).toContain("3/3/1");
       expect(st).toMatch(/1 session: 1 established/);
+    });
+
+    it("an IRR filter on the import policy: BIRD takes only the prefixes the peer registered, and drops the filter again", async () => {
+      const s0 = await session();
+      // The peer announces three /24s; its IRR list (as core/irr stores bgpq4's JSON) has two.
+      await flow.db.prisma.irrPrefixList.create({
+        data: {
+          key: `as:${s0.autonomousSystemId}`,
+          autonomousSystemId: s0.autonomousSystemId,
+          family: 4,
+          prefixes: [{ prefix: "198.18.0.0/23", exact: false, "less-equal": 24 }],
+          prefixCount: 1,
+          sets: ["AS64501"],
+          fetchedAt: new Date(),
+        },
+      });
+      said += await flow.say("alice", "irr policy lab-import on");
+      const t = await flow.say("alice", "deploy bird1");
+      said += t;
+      expect(t).toMatch(/^\+ {2}198\.18\.0\.0\/23\{23,24\}$/m);
+      const a = await flow.say("bob", `approve ${newChange(t)}`);
+      said += a;
+      expect(a).toContain("Status: deployed.");
+      await flow.pollUntil(async () => (await session()).acceptedPrefixCount === 2);
+      expect(await lab.birdc("show route 198.18.2.0/24")).not.toContain("198.18.2.0/24");
+      expect(await lab.birdc("show route 198.18.1.0/24")).toContain("198.18.1.0/24");
+
+      said += await flow.say("alice", "irr policy lab-import off");
+      const t2 = await flow.say("alice", "deploy bird1");
+      said += t2;
+      said += await flow.say("bob", `approve ${newChange(t2)}`);
+      await flow.pollUntil(async () => (await session()).acceptedPrefixCount === 3);
+      said += flow.out.take();
     });
 
     it("alerts once when the session leaves Established, once when it stays down, and when it is back", async () => {

@@ -4,7 +4,7 @@
 // (peerbot's confirm timer on the router restores the configuration: rolled back); a
 // configuration vtysh rejects (failed, nothing applied, its error line, no credential); one
 // bgpd refuses half-way (the previous configuration is restored at once); the driver's own
-// rollback.
+// rollback; an IRR filter that lets through only the peer's registered prefixes.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -123,6 +123,45 @@ describe.skipIf(unavailable)(
       const st = await flow.say("alice", "status Lab IX");
       said += st;
       expect(st).toContain("Established");
+    });
+
+    it("an IRR filter on the import policy: bgpd takes only the prefixes the peer registered, and drops the filter again", async () => {
+      const s0 = await session();
+      // The peer announces three /24s; its IRR list (as core/irr stores bgpq4's JSON) has two.
+      await flow.db.prisma.irrPrefixList.create({
+        data: {
+          key: `as:${s0.autonomousSystemId}`,
+          autonomousSystemId: s0.autonomousSystemId,
+          family: 4,
+          prefixes: [
+            { prefix: "198.18.0.0/24", exact: true },
+            { prefix: "198.18.1.0/24", exact: true },
+          ],
+          prefixCount: 2,
+          sets: ["AS64501"],
+          fetchedAt: new Date(),
+        },
+      });
+      said += await flow.say("alice", "irr policy lab-import on");
+      const t = await flow.say("alice", "deploy frr1");
+      said += t;
+      expect(t).toMatch(/^\+ip prefix-list pb-irr-as64501-v4 seq 20 permit 198\.18\.1\.0\/24$/m);
+      const a = await flow.say("bob", `approve ${newChange(t)}`);
+      said += a;
+      expect(a).toContain("Status: deployed.");
+      expect(await ownedSection()).toContain("ip prefix-list pb-irr-as64501-v4 seq 10 permit 198.18.0.0/24");
+      await flow.pollUntil(async () => (await session()).acceptedPrefixCount === 2);
+      // The one the peer did not register is not in bgpd's table; the two it did are.
+      expect(await lab.vtysh("show ip bgp 198.18.2.0/24")).toMatch(/Network not in table/);
+      expect(await lab.vtysh("show ip bgp 198.18.1.0/24")).toContain("192.0.2.2");
+
+      said += await flow.say("alice", "irr policy lab-import off");
+      const t2 = await flow.say("alice", "deploy frr1");
+      said += t2;
+      said += await flow.say("bob", `approve ${newChange(t2)}`);
+      expect(await ownedSection()).not.toContain("pb-irr");
+      await flow.pollUntil(async () => (await session()).acceptedPrefixCount === 3);
+      said += flow.out.take();
     });
 
     it("a worker killed after the commit, before the confirm: the timer on the router restores it, the change ends rolled back", async () => {
