@@ -6,6 +6,7 @@ import { localAsDetail } from "../core/inventory.js";
 import { asEmailFields } from "../core/email/tracking.js";
 import { lookupNet } from "../core/peeringdb/index.js";
 import { irrLists } from "../core/irr/cache.js";
+import { missingSessions } from "../core/peeringdb/missing.js";
 import type { Button, Field, Reply } from "../core/reply.js";
 import { asnArg } from "./args.js";
 import { quoteWord } from "./grammar.js";
@@ -81,6 +82,16 @@ async function showAs(asn: number, ctx: CommandContext): Promise<Reply> {
       inline: true,
     },
   ];
+  // Sessions we could add with them (`missing AS<n>`).
+  if (local && !local.affiliated) {
+    const gaps = await missingSessions(db, { asn, now: ctx.services.clock.now() });
+    if (gaps.length)
+      fields.push({
+        label: "Missing sessions",
+        value: `${gaps.length} (${gaps.map((g) => (g.kind === "ixp" ? g.ixpName : `${g.ixpName} IPv${g.families.join("/")}`)).join(", ")}): \`missing AS${asn}\``,
+        inline: true,
+      });
+  }
   // Beside PeeringDB's max-prefix figures, what the peer's IRR objects hold (`irr AS<n>`).
   if (irr.some((l) => l.fetchedAt)) {
     const of = (f: 4 | 6) => {

@@ -17,6 +17,7 @@ import { routerTestActions } from "./router-test.js";
 import { confirmRefusedActionDef } from "./confirm.js";
 import { doctorCommand } from "./doctor.js";
 import { irrCommand } from "./irr.js";
+import { missingCommand } from "./missing.js";
 
 export function buildRegistry(): Registry {
   const r = new Registry();
@@ -30,6 +31,7 @@ export function buildRegistry(): Registry {
   r.add(inventoryFileCommand);
   r.add(doctorCommand);
   r.add(irrCommand);
+  r.add(missingCommand);
   addChangeCommands(r);
   addPeeringdbCommands(r);
   addInventoryCommands(r);
