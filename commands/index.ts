@@ -18,6 +18,7 @@ import { confirmRefusedActionDef } from "./confirm.js";
 import { doctorCommand } from "./doctor.js";
 import { irrCommand } from "./irr.js";
 import { missingCommand } from "./missing.js";
+import { cleanupCommand } from "./cleanup.js";
 
 export function buildRegistry(): Registry {
   const r = new Registry();
@@ -32,6 +33,7 @@ export function buildRegistry(): Registry {
   r.add(doctorCommand);
   r.add(irrCommand);
   r.add(missingCommand);
+  r.add(cleanupCommand);
   addChangeCommands(r);
   addPeeringdbCommands(r);
   addInventoryCommands(r);

@@ -327,8 +327,21 @@ export const configSchema = z.object({
   PEERBOT_IRR_MAX_PREFIXES_IPV6: z.coerce.number().int().min(1).default(200_000),
   /** A list fetched longer ago is not rendered (the policy's fallback applies): refreshes have failed that long. */
   PEERBOT_IRR_STALE_AFTER: duration.default(7 * 86_400_000),
+  /** `cleanup`: an enabled session not Established for this long (by the polled state) is abandoned. */
+  PEERBOT_ABANDONED_AFTER: duration.default(30 * 86_400_000),
   /** The bgpq4 binary (Debian's package installs /usr/bin/bgpq4). */
   PEERBOT_BGPQ4: z.string().trim().min(1).default("bgpq4"),
+  // --- Inbound peering requests (POST /peering-requests on the operations server; core/inbound) ---
+  /** Where verified requests are posted, as PEERBOT_ALERT_CHANNEL; unset: the endpoint is off (404). */
+  PEERBOT_REQUESTS_CHANNEL: z.string().trim().regex(ALERT_CHANNEL_FORMAT, ALERT_CHANNEL_PROBLEM).optional(),
+  /** How long the e-mailed one-time token stays valid. */
+  PEERBOT_REQUESTS_TOKEN_TTL: duration.default(3_600_000),
+  /** First POSTs accepted per ASN, and per source address, in any hour (counted in PostgreSQL). */
+  PEERBOT_REQUESTS_PER_ASN: z.coerce.number().int().min(1).max(10_000).default(5),
+  PEERBOT_REQUESTS_PER_SOURCE: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Take the source address from the last X-Forwarded-For entry (only behind a proxy that sets it). */
+  PEERBOT_REQUESTS_TRUST_PROXY: bool.default(false),
+  // --- end of inbound peering requests ---
 });
 
 export type Config = z.output<typeof configSchema>;
