@@ -18,7 +18,9 @@ import { confirmRefusedActionDef } from "./confirm.js";
 import { doctorCommand } from "./doctor.js";
 import { irrCommand } from "./irr.js";
 import { missingCommand } from "./missing.js";
+import { requestActions, requestsCommand } from "./requests.js";
 import { cleanupCommand } from "./cleanup.js";
+import { driftCommand } from "./drift.js";
 
 export function buildRegistry(): Registry {
   const r = new Registry();
@@ -34,6 +36,7 @@ export function buildRegistry(): Registry {
   r.add(irrCommand);
   r.add(missingCommand);
   r.add(cleanupCommand);
+  r.add(driftCommand);
   addChangeCommands(r);
   addPeeringdbCommands(r);
   addInventoryCommands(r);
@@ -41,5 +44,6 @@ export function buildRegistry(): Registry {
   addDirectCommands(r);
   for (const a of [...routerTestActions, ...importSessionsActions, confirmRefusedActionDef]) r.addAction(a);
   addEmailCommands(r);
+  requestActions.reduce((reg, a) => reg.addAction(a), r.add(requestsCommand));
   return r;
 }

@@ -327,6 +327,8 @@ export const configSchema = z.object({
   PEERBOT_IRR_MAX_PREFIXES_IPV6: z.coerce.number().int().min(1).default(200_000),
   /** A list fetched longer ago is not rendered (the policy's fallback applies): refreshes have failed that long. */
   PEERBOT_IRR_STALE_AFTER: duration.default(7 * 86_400_000),
+  /** `drift`: a peer's PeeringDB or IRR prefix count this many percent over our limit is listed. */
+  PEERBOT_DRIFT_MARGIN: z.coerce.number().min(0).max(1000).default(10),
   /** `cleanup`: an enabled session not Established for this long (by the polled state) is abandoned. */
   PEERBOT_ABANDONED_AFTER: duration.default(30 * 86_400_000),
   /** The bgpq4 binary (Debian's package installs /usr/bin/bgpq4). */
