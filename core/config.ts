@@ -327,6 +327,10 @@ export const configSchema = z.object({
   PEERBOT_IRR_MAX_PREFIXES_IPV6: z.coerce.number().int().min(1).default(200_000),
   /** A list fetched longer ago is not rendered (the policy's fallback applies): refreshes have failed that long. */
   PEERBOT_IRR_STALE_AFTER: duration.default(7 * 86_400_000),
+  /** The PeeringDB digest (core/digest.ts): where it is posted, as PEERBOT_ALERT_CHANNEL; unset: none. */
+  PEERBOT_DIGEST_CHANNEL: z.string().trim().regex(ALERT_CHANNEL_FORMAT, ALERT_CHANNEL_PROBLEM).optional(),
+  /** After every PeeringDB sync (`sync`), or once a day (`daily`, needs Redis). */
+  PEERBOT_DIGEST_SCHEDULE: z.enum(["sync", "daily"]).default("sync"),
   /** `drift`: a peer's PeeringDB or IRR prefix count this many percent over our limit is listed. */
   PEERBOT_DRIFT_MARGIN: z.coerce.number().min(0).max(1000).default(10),
   /** `cleanup`: an enabled session not Established for this long (by the polled state) is abandoned. */

@@ -3,6 +3,7 @@ import type { Services } from "../core/services.js";
 import { registerDeployWorker } from "./deploy.js";
 import { registerEmailWorker } from "./email.js";
 import { registerIrrWorker } from "./irr.js";
+import { registerDigestWorker } from "./digest.js";
 import { registerPeeringdbWorker } from "./peeringdb.js";
 import { registerPollWorker } from "./poll-sessions.js";
 import type { RunnableQueue } from "./queue.js";
@@ -13,4 +14,5 @@ export function registerAllWorkers(queue: RunnableQueue, services: Services): vo
   registerPollWorker(queue, services);
   registerEmailWorker(queue, services);
   registerIrrWorker(queue, services);
+  registerDigestWorker(queue, services);
 }

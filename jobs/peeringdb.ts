@@ -1,6 +1,8 @@
 // The `peeringdb-sync` queue as peerbot runs it: the sync job of jobs/peeringdb-sync.ts, with
-// its progress also drawn into the message of the `sync` command that asked for it.
+// its progress also drawn into the message of the `sync` command that asked for it, and the
+// PeeringDB digest after it (PEERBOT_DIGEST_SCHEDULE=sync).
 import type { Services } from "../core/services.js";
+import { runDigest } from "../core/digest.js";
 import { trackedMessage } from "../core/inventory.js";
 import type { Reply } from "../core/reply.js";
 import {
@@ -72,6 +74,11 @@ export function registerPeeringdbWorker(queue: RunnableQueue, s: Services): void
         },
       );
       await draw(progressReply(lines, result));
+      // The digest of what the sync changed (core/digest.ts), when it follows syncs.
+      if (!result.skipped && s.config.PEERBOT_DIGEST_CHANNEL && s.config.PEERBOT_DIGEST_SCHEDULE === "sync")
+        await runDigest(s, `sync:${job.id}`, s.clock.now()).catch((err: unknown) =>
+          s.log.warn("digest: failed after the sync", { err: String(err) }),
+        );
       return result;
     },
     { attempts: 1, concurrency: 1 },

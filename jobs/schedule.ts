@@ -1,10 +1,12 @@
 // Every schedule peerbot keeps, declared here and nowhere else:
-// - on Redis, the repeatable jobs (PeeringDB sync, session polling, IRR refresh) live in Redis, shared by
+// - on Redis, the repeatable jobs (PeeringDB sync, session polling, IRR refresh, the daily
+//   digest when so configured) live in Redis, shared by
 //   every process; each process declares them at start and again on every reconciler tick, so
 //   that a Redis restarted without persistence gets them back;
 // - without Redis (the console), session polling ticks on a timer in this process;
 // - everywhere, the reconciler (jobs/reconcile.ts) runs at start and on its timer.
 import type { Services } from "../core/services.js";
+import { DIGEST_QUEUE, scheduleDigest } from "./digest.js";
 import { IRR_QUEUE, scheduleIrrRefresh } from "./irr.js";
 import { PEERINGDB_SYNC_QUEUE, schedulePeeringdbSync } from "./peeringdb-sync.js";
 import { POLL_QUEUE, schedulePolling, startPollTicker } from "./poll-sessions.js";
@@ -19,6 +21,7 @@ async function declareRepeatables(queue: BullJobQueue, s: Services): Promise<voi
   });
   await schedulePolling(queue.queue(POLL_QUEUE), s.config.PEERBOT_POLL_INTERVAL);
   await scheduleIrrRefresh(queue.queue(IRR_QUEUE), s.config.PEERBOT_IRR_REFRESH_INTERVAL);
+  await scheduleDigest(queue.queue(DIGEST_QUEUE), s);
 }
 
 /** Starts every schedule for a process that runs workers; `stop()` ends the timers. */
