@@ -24,6 +24,13 @@ import type { BullJobQueue } from "../jobs/bull-queue.js";
 import type { RunnableQueue } from "../jobs/queue.js";
 import { migrationsDir } from "../prisma/migrations-folder.js";
 import type { ChatPlatform } from "./chat-platform.js";
+// --- inbound peering requests (bot/inbound-route.ts) ---
+import { INBOUND_PATH, inboundRoute, type OpsRoute } from "./inbound-route.js";
+import type { Services } from "../core/services.js";
+
+/** Routes of the runtime this process observes (observeRuntime), for every OpsServer. */
+const runtimeRoutes = new Map<string, OpsRoute>();
+// --- end inbound peering requests ---
 
 /** The port cannot be had: a mistake in the settings, told in one sentence. */
 export class OpsListenError extends Error {
@@ -49,6 +56,14 @@ export class OpsServer {
   private checks: ReadinessCheck[] | undefined;
   private stopping = false;
   private listening?: number;
+  // --- inbound peering requests: routes of this server (mount), before the runtime's ---
+  private readonly routes = new Map<string, OpsRoute>();
+
+  /** Serves `path` (any method) with `route` on this server. */
+  mount(path: string, route: OpsRoute): void {
+    this.routes.set(path, route);
+  }
+  // --- end inbound peering requests ---
 
   constructor(private readonly opts: OpsServerOptions) {
     this.server = http.createServer((req, res) => void this.serve(req, res));
@@ -144,6 +159,10 @@ export class OpsServer {
     const json = (status: number, body: unknown) =>
       send(status, "application/json; charset=utf-8", JSON.stringify(body) + "\n");
     try {
+      // --- inbound peering requests ---
+      const route = path ? (this.routes.get(path) ?? runtimeRoutes.get(path)) : undefined;
+      if (route) return await route(req, res);
+      // --- end inbound peering requests ---
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.setHeader("allow", "GET, HEAD");
         return json(405, { error: "only GET and HEAD are served here" });
@@ -216,4 +235,7 @@ export function observeRuntime(rt: { services: { db: Database }; queue: Runnable
   const m = metrics();
   m.sources.db = rt.services.db;
   m.sources.queueDepth = () => rt.queue.counts();
+  // --- inbound peering requests: POST /peering-requests answers once the runtime is up ---
+  if ("mailer" in rt.services) runtimeRoutes.set(INBOUND_PATH, inboundRoute(rt.services as Services));
+  // --- end inbound peering requests ---
 }
