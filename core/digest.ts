@@ -25,6 +25,8 @@ export interface DigestSnapshot {
   peers: Record<string, [string, number | null, number | null]>;
   /** Ids of the IXP sessions `cleanup` would list. */
   abandoned: number[];
+  /** The same, by id: [asn, IXP name, address, reason]. */
+  abandonedInfo?: Record<string, [number, string, string, string]>;
   /** Our IXPs, by id: [name, slug]. */
   ixps: Record<string, [string, string]>;
 }
@@ -71,7 +73,11 @@ export async function digestSnapshot(
   }
   for (const m of members.rows) snap.members[m.ixp_id]?.push([Number(m.asn), m.policy, m.name]);
   for (const p of peers.rows) snap.peers[p.asn] = [p.policy, p.p4, p.p6];
-  snap.abandoned = (await abandonedSessions(db, {}, { now, downAfterMs: abandonedAfterMs })).map((a) => a.id);
+  const abandoned = await abandonedSessions(db, {}, { now, downAfterMs: abandonedAfterMs });
+  snap.abandoned = abandoned.map((a) => a.id);
+  snap.abandonedInfo = Object.fromEntries(
+    abandoned.map((a) => [a.id, [a.asn, a.ixpName, a.address, a.reason]]),
+  );
   return snap;
 }
 
@@ -80,8 +86,6 @@ export async function digestSummary(
   db: Database,
   prev: DigestSnapshot,
   cur: DigestSnapshot,
-  now: Date,
-  abandonedAfterMs: number,
 ): Promise<DigestSummary> {
   const out: DigestSummary = { joined: [], left: [], changed: [], abandoned: [] };
   // Who has sessions with us where, and which ASNs we never peer with: one query each.
@@ -129,12 +133,10 @@ export async function digestSummary(
     if (what.length) out.changed.push({ asn: Number(asn), what: what.join(", ") });
   }
   const seen = new Set(prev.abandoned);
-  const fresh = cur.abandoned.filter((id) => !seen.has(id));
-  if (fresh.length) {
-    const all = await abandonedSessions(db, {}, { now, downAfterMs: abandonedAfterMs });
-    for (const a of all)
-      if (fresh.includes(a.id))
-        out.abandoned.push({ id: a.id, asn: a.asn, ixp: a.ixpName, address: a.address, reason: a.reason });
+  for (const id of cur.abandoned) {
+    const info = cur.abandonedInfo?.[id];
+    if (!seen.has(id) && info)
+      out.abandoned.push({ id, asn: info[0], ixp: info[1], address: info[2], reason: info[3] });
   }
   return out;
 }
@@ -165,13 +167,11 @@ export function digestReply(d: DigestSummary): Reply {
     d.abandoned.length ? plural(d.abandoned.length, "session") + " newly abandoned" : "",
   ].filter(Boolean);
   const buttons: Button[] = [
-    ...d.joined
-      .slice(0, 3)
-      .map((j) => ({
-        label: `Peer AS${j.asn} at ${j.ixp}`.slice(0, 75),
-        actionId: `cmd:peer AS${j.asn} at ${j.slug}`,
-        style: "primary" as const,
-      })),
+    ...d.joined.slice(0, 3).map((j) => ({
+      label: `Peer AS${j.asn} at ${j.ixp}`.slice(0, 75),
+      actionId: `cmd:peer AS${j.asn} at ${j.slug}`,
+      style: "primary" as const,
+    })),
     ...[...new Set([...d.left.map((l) => l.slug)])]
       .slice(0, 2)
       .map((slug) => ({ label: `Cleanup ${slug}`, actionId: `cmd:cleanup ${slug}` })),
@@ -223,13 +223,7 @@ export async function runDigest(
         });
         return { skipped: "the first digest only records what there is", posted: false };
       }
-      const summary = await digestSummary(
-        s.db,
-        last.snapshot as unknown as DigestSnapshot,
-        cur,
-        now,
-        s.config.PEERBOT_ABANDONED_AFTER,
-      );
+      const summary = await digestSummary(s.db, last.snapshot as unknown as DigestSnapshot, cur);
       const empty = digestEmpty(summary);
       const run = await s.db.prisma.digestRun.create({
         data: { trigger, snapshot: cur as never, summary: (empty ? {} : summary) as never, posted: false },

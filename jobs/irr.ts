@@ -42,11 +42,17 @@ export function registerIrrWorker(queue: RunnableQueue, s: Services): void {
   );
 }
 
-/** The daily refresh, declared on Redis (upserting: safe from every process). */
+/**
+ * The daily refresh, declared on Redis (upserting: safe from every process). The offset puts
+ * the runs at a fixed time (03:17 UTC with the daily default) instead of at once: without it
+ * BullMQ runs the first refresh the moment a worker declares it, so every fresh worker asked
+ * the IRR for every network at start (and grew by the 100 MB of Prisma's query engine).
+ */
 export async function scheduleIrrRefresh(queue: Queue, everyMs: number): Promise<void> {
+  const every = Math.max(60_000, everyMs);
   await queue.upsertJobScheduler(
     IRR_SCHEDULER,
-    { every: Math.max(60_000, everyMs) },
+    { every, offset: (3 * 3_600_000 + 17 * 60_000) % every },
     {
       name: IRR_JOB,
       data: { requestedBy: "schedule" },

@@ -57,7 +57,7 @@ function syncInChild(dbUrl: string, apiUrl: string): Promise<ChildResult> {
 }
 
 /** The floor: the same rows, already validated and encoded, loaded with COPY alone. */
-async function copyFloor(db: Database, data: Record<string, Raw[]>): Promise<number> {
+export async function copyFloor(db: Database, data: Record<string, Raw[]>): Promise<number> {
   const texts = PDB_TYPES.map((type) => {
     const page = validatePage(type, data[type] ?? []);
     return { type, text: copyEncoder(type)(page.records) };

@@ -55,6 +55,10 @@ describe("the irr-refresh job on BullMQ", () => {
     const all = await q.getJobSchedulers();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ every: 86_400_000 });
+    // Not run at once (a fresh worker would ask the IRR for every network at start): the next
+    // run waits for its time of day.
+    expect(await q.getWaitingCount()).toBe(0);
+    expect(await q.getDelayedCount()).toBe(1);
   });
 
   it("runs `irr refresh all` on a worker: every network with sessions, the others left alone", async () => {
