@@ -28,6 +28,7 @@ const SUITES: Suite[] = [
   { name: "chat", load: async () => (await import("./chat.bench.js")).benchChat },
   { name: "ops", load: async () => (await import("./ops.bench.js")).benchOps },
   { name: "irr", load: async () => (await import("./irr.bench.js")).benchIrr },
+  { name: "hygiene", load: async () => (await import("./hygiene.bench.js")).benchHygiene },
 ];
 
 function verdict(r: BenchResult): string {
