@@ -33,6 +33,11 @@ export interface ChatPlatform {
 export interface PlatformDeps extends DeliveryOptions {
   /** Runs one invocation: `(inv) => dispatch(registry, services, inv).then((r) => r.reply)`. */
   handle(inv: Invocation): Promise<Reply>;
+  /**
+   * Every command slot of this process is taken (commands/dispatch.ts commandsBusy): a new
+   * invocation would wait its turn, so a platform that may defer its answer does so at once.
+   */
+  busy?(): boolean;
 }
 
 /** Runs an invocation; a handler that throws instead of answering gets the one failure sentence. */

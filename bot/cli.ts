@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config } from "../core/config.js";
 import { createLogger } from "../core/log.js";
 import type { BootOptions, Runtime } from "./runtime.js";
 import type { ChatPlatform } from "./chat-platform.js";
-import type { PlatformRouter } from "./platforms.js";
+import type { PlatformRouter } from "./platform-router.js";
 import { secretSubcommand } from "./cli-secret.js";
 import { doctorSubcommand } from "./cli-doctor.js";
 import { importSubcommand } from "./cli-import.js";
@@ -90,9 +90,13 @@ const SUBCOMMANDS: Record<string, Sub> = {
         process.stderr.write("peerbot worker needs REDIS_URL: workers take their jobs from Redis.\n");
         return 2;
       }
-      const { workerNotifiers } = await import("./platforms.js");
       return serve(config, "worker", async (rt, router) => {
-        await workerNotifiers(rt, router);
+        // The chat code (platforms.ts and the command registry behind the messages' buttons)
+        // only where a job has a platform to post to.
+        if (config.SLACK_BOT_TOKEN || config.DISCORD_TOKEN) {
+          const { workerNotifiers } = await import("./platforms.js");
+          await workerNotifiers(rt, router);
+        }
         return async () => {};
       });
     },
@@ -216,7 +220,7 @@ async function serve(
   receive: (rt: Runtime, router: PlatformRouter, platforms: ChatPlatform[]) => Promise<() => Promise<void>>,
 ): Promise<number> {
   const { OpsListenError, startOpsServer, readinessChecks, observeRuntime } = await import("./ops-server.js");
-  const { PlatformRouter } = await import("./platforms.js");
+  const { PlatformRouter } = await import("./platform-router.js");
   const log = createLogger(config.PEERBOT_LOG_LEVEL);
   // Counted from here: a signal during start-up shuts down as soon as start-up ends.
   const signalled = waitForSignal();

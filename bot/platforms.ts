@@ -3,46 +3,20 @@
 // through the same platforms' notifiers, made from their tokens alone. Both take the same
 // delivery (delivery.ts): the message tracker, the intent resolver and the log of the process's
 // services, so a job posts the same messages, follow-ups included, wherever it runs.
-// PlatformRouter routes each job message to the notifier of the platform it lives on.
-import { dispatch } from "../commands/dispatch.js";
+// PlatformRouter (platform-router.ts) routes each job message to the notifier of the platform
+// it lives on.
+import { commandsBusy, dispatch } from "../commands/dispatch.js";
 import { buildRegistry } from "../commands/index.js";
 import { intentResolver } from "../commands/intents.js";
-import type { MessageRef, Notifier } from "../core/ports.js";
-import type { Reply } from "../core/reply.js";
 import { refusalAudit } from "../core/refusals.js";
 import { setHomeOrigins } from "../core/roles.js";
 import type { Services } from "../core/services.js";
 import type { ChatPlatform } from "./chat-platform.js";
 import { trackerClaim } from "../commands/messages.js";
 import type { DeliveryOptions } from "./delivery.js";
+import type { PlatformRouter } from "./platform-router.js";
 
-/** A notifier that hands each message to the notifier of the platform it was posted on. */
-export class PlatformRouter implements Notifier {
-  readonly byPlatform = new Map<string, Notifier>();
-
-  /** Routes the messages of `platform` to `notifier`. */
-  add(platform: string, notifier: Notifier): this {
-    this.byPlatform.set(platform, notifier);
-    return this;
-  }
-
-  private pick(platform: string): Notifier {
-    const n = this.byPlatform.get(platform);
-    if (!n) throw new Error(`no ${platform} platform is running in this process to update its message`);
-    return n;
-  }
-
-  async update(ref: MessageRef, reply: Reply): Promise<void> {
-    return this.pick(ref.platform).update(ref, reply);
-  }
-
-  async post(
-    channel: { platform: string; channel: string; threadId?: string },
-    reply: Reply,
-  ): Promise<MessageRef> {
-    return this.pick(channel.platform).post(channel, reply);
-  }
-}
+export { PlatformRouter } from "./platform-router.js";
 
 /** The delivery every platform and notifier of this process uses. */
 export function processDelivery(s: Services, registry = buildRegistry()): DeliveryOptions {
@@ -95,6 +69,8 @@ export async function startPlatforms(
   const deps = {
     ...processDelivery(s, registry),
     handle: async (inv: Parameters<typeof dispatch>[2]) => (await dispatch(registry, s, inv)).reply,
+    // Every command slot taken: Discord acknowledges with a deferral at once (bot/discord/interactions.ts).
+    busy: () => commandsBusy(s),
   };
   const stop = async () => {
     for (const p of [...started].reverse()) await p.stop().catch(() => {});

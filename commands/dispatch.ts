@@ -228,6 +228,10 @@ class CommandGate {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
+  full(max: number): boolean {
+    return this.running >= max;
+  }
+
   async run<T>(max: number, fn: () => Promise<T>): Promise<T> {
     if (this.running >= max) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;
@@ -242,6 +246,11 @@ class CommandGate {
 }
 
 const gates = new WeakMap<object, CommandGate>();
+
+/** Every command slot is taken: an invocation dispatched now would wait (bot/chat-platform.ts busy). */
+export function commandsBusy(services: Services): boolean {
+  return commandGate(services).full(services.config.PEERBOT_COMMAND_CONCURRENCY ?? 4);
+}
 
 function commandGate(services: Services): CommandGate {
   let gate = gates.get(services.db);

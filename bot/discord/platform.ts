@@ -152,6 +152,7 @@ export class DiscordPlatform implements ChatPlatform {
     this.handler = discordInteractions({
       ...delivery,
       handle: opts.handle,
+      ...(opts.busy ? { busy: opts.busy } : {}),
       // Over the Gateway, an interaction's webhook calls wait for its callback (gateway.ts).
       rest: gate ? gatedRest(this.rest, gate) : this.rest,
       delivery: new Delivery("discord", delivery),

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Logger } from "../../core/log.js";
 import { MailError, type MailResult, type Mailer, type OutgoingMail } from "../../core/ports.js";
 import { allRecipients, messageOptions } from "./message.js";
@@ -26,12 +26,17 @@ export function outboxFileName(messageId: string): string {
 }
 
 export function outboxMailer(dir: string, dkim: DkimSettings | undefined, log: Logger): Mailer {
-  const transport = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: "windows",
-    dkim: dkim ? { ...dkim } : undefined,
-  });
+  // nodemailer is loaded with the first message: most processes write none.
+  let opening: Promise<Transporter> | undefined;
+  const open = (): Promise<Transporter> =>
+    (opening ??= import("nodemailer").then((m) =>
+      m.default.createTransport({
+        streamTransport: true,
+        buffer: true,
+        newline: "windows",
+        dkim: dkim ? { ...dkim } : undefined,
+      }),
+    ));
   log.debug("mail: no PEERBOT_SMTP_URL; e-mails are written as .eml files", { outbox: dir });
   return {
     kind: "outbox",
@@ -46,7 +51,7 @@ export function outboxMailer(dir: string, dkim: DkimSettings | undefined, log: L
       const file = join(dir, outboxFileName(mail.messageId));
       const tmp = join(dir, `.${randomBytes(6).toString("hex")}.tmp`);
       try {
-        const info = await transport.sendMail(options);
+        const info = await (await open()).sendMail(options);
         await mkdir(dir, { recursive: true });
         await writeFile(tmp, info.message as Buffer, { mode: 0o640 });
         await rename(tmp, file);
@@ -63,7 +68,10 @@ export function outboxMailer(dir: string, dkim: DkimSettings | undefined, log: L
       return { response: `written to ${file}`, accepted: allRecipients(mail), rejected: [] };
     },
     async close() {
-      transport.close();
+      await opening?.then(
+        (t) => t.close(),
+        () => {},
+      );
     },
   };
 }

@@ -9,7 +9,7 @@
 // Timeouts are short enough that a dead or stalled server is a transient failure within
 // seconds: connecting, the greeting, any silence on the socket, and the whole transaction of
 // one message (counted from the moment it has a connection slot, not while it waits for one).
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Logger } from "../../core/log.js";
 import { MailError, type MailResult, type Mailer, type OutgoingMail } from "../../core/ports.js";
 import { classifySmtpError, cleanReply, secretsOf } from "./errors.js";
@@ -64,33 +64,40 @@ export function smtpMailer(
   const where = describeTarget(target);
   const secrets = secretsOf(target);
   const auth = target.user ? { user: target.user, pass: target.pass ?? "" } : undefined;
-  const transport: Transporter = nodemailer.createTransport({
-    pool: true,
-    maxConnections: target.pool,
-    maxMessages: 100,
-    // The pool puts a message back in its queue only when its connection was lost before a
-    // byte of it was sent (a reused connection the server had closed); a connection lost after
-    // that fails the message (transient), and the job retries it, journaled, same Message-ID.
-    maxRequeues: 2,
-    idleTimeout: 60_000,
-    host: target.host,
-    port: target.port,
-    secure: target.implicitTls,
-    requireTLS: !target.implicitTls && auth !== undefined,
-    auth,
-    tls: {
-      ca: target.ca,
-      rejectUnauthorized: target.verifyTls,
-      minVersion: "TLSv1.2",
-    },
-    connectionTimeout: timeouts.connectMs,
-    dnsTimeout: timeouts.connectMs,
-    greetingTimeout: timeouts.greetingMs,
-    socketTimeout: timeouts.socketMs,
-    logger: false,
-    debug: false,
-    dkim: dkim ? { ...dkim } : undefined,
-  });
+  // nodemailer is loaded, and the pool made, with the first message (or verify): most
+  // processes send none (an idle `peerbot worker` keeps about 2 MB of heap less). One
+  // promise, so that messages sent at once share one pool.
+  let opening: Promise<Transporter> | undefined;
+  const open = (): Promise<Transporter> =>
+    (opening ??= import("nodemailer").then((m) =>
+      m.default.createTransport({
+        pool: true,
+        maxConnections: target.pool,
+        maxMessages: 100,
+        // The pool puts a message back in its queue only when its connection was lost before a
+        // byte of it was sent (a reused connection the server had closed); a connection lost after
+        // that fails the message (transient), and the job retries it, journaled, same Message-ID.
+        maxRequeues: 2,
+        idleTimeout: 60_000,
+        host: target.host,
+        port: target.port,
+        secure: target.implicitTls,
+        requireTLS: !target.implicitTls && auth !== undefined,
+        auth,
+        tls: {
+          ca: target.ca,
+          rejectUnauthorized: target.verifyTls,
+          minVersion: "TLSv1.2",
+        },
+        connectionTimeout: timeouts.connectMs,
+        dnsTimeout: timeouts.connectMs,
+        greetingTimeout: timeouts.greetingMs,
+        socketTimeout: timeouts.socketMs,
+        logger: false,
+        debug: false,
+        dkim: dkim ? { ...dkim } : undefined,
+      }),
+    ));
   const slots = new Slots(target.pool);
   let closed = false;
   log.info("mail: sending through SMTP", {
@@ -110,7 +117,9 @@ export function smtpMailer(
       const options = messageOptions(mail);
       const release = await slots.acquire();
       try {
-        const info = await transport.sendMail({ ...options, signal: AbortSignal.timeout(timeouts.sendMs) });
+        const info = await (
+          await open()
+        ).sendMail({ ...options, signal: AbortSignal.timeout(timeouts.sendMs) });
         const address = (a: string | { address: string }) => (typeof a === "string" ? a : a.address);
         const result: MailResult = {
           response: cleanReply(String(info.response ?? ""), secrets),
@@ -138,14 +147,17 @@ export function smtpMailer(
     },
     async verify() {
       try {
-        await transport.verify();
+        await (await open()).verify();
       } catch (err) {
         throw classifySmtpError(err, { where, secrets, timeouts });
       }
     },
     async close() {
       closed = true;
-      transport.close();
+      await opening?.then(
+        (t) => t.close(),
+        () => {},
+      );
     },
   };
 }

@@ -6,7 +6,8 @@
 // sync's PeeringDbSource port: `pages(type, {since})` walks a type with limit/skip at depth=0.
 import { promisify } from "node:util";
 import { gunzip as gunzipCb } from "node:zlib";
-import { Agent, request, type Dispatcher } from "undici";
+import type * as Undici from "undici";
+import type { Dispatcher } from "undici";
 import type { Logger } from "../../core/log.js";
 import { columnNames } from "../../core/peeringdb/tables.js";
 import type {
@@ -16,9 +17,17 @@ import type {
   PdbType,
   PeeringDbSource,
 } from "../../core/peeringdb/types.js";
-import { validatePage } from "./validate.js";
+import type * as Validation from "./validate.js";
 
 const gunzip = promisify(gunzipCb);
+
+// undici and the zod schemas (validate.ts) are loaded on the first request, not at import:
+// every peerbot process makes a client (bot/services.ts), and most never call PeeringDB
+// (an idle `peerbot worker` keeps about 3 MB of heap less).
+let undici: Promise<typeof Undici> | undefined;
+const loadUndici = () => (undici ??= import("undici"));
+let validation: Promise<typeof Validation> | undefined;
+const loadValidation = () => (validation ??= import("./validate.js"));
 
 export const DEFAULT_PEERINGDB_URL = "https://www.peeringdb.com/api";
 export const USER_AGENT = "peerbot/0.1 (+https://github.com/peerbot)";
@@ -90,8 +99,10 @@ export class PeeringDbClient implements PeeringDbSource {
   private readonly perType = new Map<string, number>();
   private readonly apiKey: string | undefined;
   private readonly headers: Record<string, string>;
-  private readonly dispatcher: Dispatcher;
+  /** The caller's dispatcher, or ours once the first request has made it. */
+  private dispatcher: Dispatcher | undefined;
   private readonly ownsDispatcher: boolean;
+  private readonly connectTimeoutMs: number;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly backoffMs: number;
@@ -122,16 +133,21 @@ export class PeeringDbClient implements PeeringDbSource {
     };
     if (this.apiKey) this.headers.authorization = `Api-Key ${this.apiKey}`;
     this.ownsDispatcher = !opts.dispatcher;
-    this.dispatcher =
-      opts.dispatcher ??
-      new Agent({
-        keepAliveTimeout: 30_000,
-        keepAliveMaxTimeout: 600_000,
-        connections: 2,
-        connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
+    this.dispatcher = opts.dispatcher;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  }
+
+  /** The dispatcher requests go through: the caller's, else an Agent made on first use. */
+  private agent(Agent: typeof Undici.Agent): Dispatcher {
+    this.dispatcher ??= new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connections: 2,
+      connect: { timeout: this.connectTimeoutMs },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    return this.dispatcher;
   }
 
   requestsFor(type: PdbType): number {
@@ -143,7 +159,7 @@ export class PeeringDbClient implements PeeringDbSource {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.ownsDispatcher) await this.dispatcher?.close();
   }
 
   /**
@@ -152,6 +168,7 @@ export class PeeringDbClient implements PeeringDbSource {
    * (within the request spacing: prefetching adds no request, it only starts it earlier).
    */
   async *pages<T extends PdbType>(type: T, query: PageQuery = {}): AsyncGenerator<PdbPage<T>> {
+    const { validatePage } = await loadValidation();
     const fetchPage = (skip: number) => {
       const params = new URLSearchParams({ depth: "0", limit: String(this.pageSize), skip: String(skip) });
       if (query.since !== undefined) params.set("since", String(Math.max(0, Math.floor(query.since))));
@@ -173,6 +190,7 @@ export class PeeringDbClient implements PeeringDbSource {
 
   /** One object by id, validated; null when PeeringDB has none (or it is not valid). */
   async get<T extends PdbType>(type: T, id: number): Promise<PdbRecordMap[T] | null> {
+    const { validatePage } = await loadValidation();
     try {
       const data = await this.getData(`${type}/${id}`, new URLSearchParams({ depth: "0" }));
       return validatePage(type, data).records[0] ?? null;
@@ -187,6 +205,7 @@ export class PeeringDbClient implements PeeringDbSource {
     type: T,
     filters: Record<string, string | number | boolean> = {},
   ): Promise<PdbPage<T>> {
+    const { validatePage } = await loadValidation();
     const all: PdbPage<T> = { records: [], deleted: [], skipped: [], received: 0, maxUpdated: null };
     for (let skip = 0; ; skip += this.pageSize) {
       const params = new URLSearchParams({ depth: "0", limit: String(this.pageSize), skip: String(skip) });
@@ -215,6 +234,8 @@ export class PeeringDbClient implements PeeringDbSource {
     // What logs and errors show: the path and query only, never the base's userinfo or a header.
     const shown = `GET /${path}?${params.toString()}`;
     const url = `${this.baseUrl}/${path}?${params.toString()}`;
+    const { Agent, request } = await loadUndici();
+    const dispatcher = this.agent(Agent);
     for (let attempt = 0; ; attempt++) {
       await this.pace();
       const t0 = performance.now();
@@ -226,7 +247,7 @@ export class PeeringDbClient implements PeeringDbSource {
         res = await request(url, {
           method: "GET",
           headers: this.headers,
-          dispatcher: this.dispatcher,
+          dispatcher,
           headersTimeout: this.timeoutMs,
           bodyTimeout: this.timeoutMs,
         });

@@ -8,8 +8,8 @@
 //   and never appear in an error: every message passes the connection's Redactor.
 // - Keepalives, a handshake timeout, per-command timeouts, and a size limit on everything we
 //   read (exec output, SFTP downloads; the CLI shell applies the same limit).
-import ssh2 from "ssh2";
-import type { ClientChannel, ConnectConfig, PseudoTtyOptions, SFTPWrapper } from "ssh2";
+import type * as Ssh2 from "ssh2";
+import type { Client as Ssh2Client, ClientChannel, ConnectConfig, PseudoTtyOptions, SFTPWrapper } from "ssh2";
 import {
   AuthenticationError,
   ConnectError,
@@ -20,8 +20,10 @@ import {
 } from "./errors.js";
 import { fingerprintsEqual, keyTypeOfBlob, normalizeFingerprint, sshFingerprint } from "./fingerprint.js";
 
-const { Client } = ssh2;
-type Ssh2Client = InstanceType<typeof Client>;
+// ssh2 is loaded with the first connection, not at import: every process that can deploy
+// imports this module, and an idle `peerbot worker` opens no connection.
+let ssh2: Promise<typeof Ssh2> | undefined;
+const loadClient = async () => (await (ssh2 ??= import("ssh2"))).Client;
 
 export interface SshCredentials {
   password?: string;
@@ -219,7 +221,8 @@ export class SshConnection {
   }
 
   /** Opens a connection; rejects with HostKeyError, AuthenticationError or DriverError. */
-  static connect(target: SshTarget, timeouts?: Partial<SshTimeouts>): Promise<SshConnection> {
+  static async connect(target: SshTarget, timeouts?: Partial<SshTimeouts>): Promise<SshConnection> {
+    const Client = await loadClient();
     const t = resolveTimeouts(timeouts);
     const redactor = new Redactor([target.password, target.privateKey, target.passphrase]);
     const client = new Client();
@@ -496,11 +499,12 @@ export class SshConnection {
  * Connects only far enough to see the server's host key, then hangs up. For the admin flow
  * "show me the fingerprint so that I can accept it"; never authenticates.
  */
-export function probeHostKey(
+export async function probeHostKey(
   host: string,
   port = 22,
   timeoutMs = 10_000,
 ): Promise<{ fingerprint: string; keyType: string }> {
+  const Client = await loadClient();
   return new Promise((resolve, reject) => {
     const client = new Client();
     let seen: { fingerprint: string; keyType: string } | undefined;

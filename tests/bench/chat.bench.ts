@@ -31,7 +31,7 @@ import { renderDiscord } from "../../bot/discord/render.js";
 import { DISCORD_BODY_LIMIT, SLACK_BODY_LIMIT } from "../../bot/http-guard.js";
 import { SlackPlatform } from "../../bot/slack/platform.js";
 import { renderSlack } from "../../bot/slack/render.js";
-import { dispatch } from "../../commands/dispatch.js";
+import { commandsBusy, dispatch } from "../../commands/dispatch.js";
 import { buildRegistry } from "../../commands/index.js";
 import type { Invocation } from "../../commands/registry.js";
 import { createLogger } from "../../core/log.js";
@@ -270,6 +270,7 @@ export async function benchChat(): Promise<BenchResult[]> {
   services.log = createLogger("silent");
   const registry = buildRegistry();
   const handle = async (inv: Invocation) => (await dispatch(registry, services, inv)).reply;
+  const busy = () => commandsBusy(services);
   const fakeSlack = await new FakeSlack({ botToken: SLACK_TOKEN }).start();
   const fakeDiscord = await new FakeDiscord(DISCORD_TOKEN).start();
   const quiet = createLogger("silent");
@@ -470,7 +471,7 @@ export async function benchChat(): Promise<BenchResult[]> {
         token: DISCORD_TOKEN,
         applicationId: fakeDiscord.applicationId,
         publicKey: fakeDiscord.publicKeyHex,
-        ...(receiver ? { receiver } : { port: 0, host: "127.0.0.1" }),
+        ...(receiver ? { receiver } : { port: 0, host: "127.0.0.1", busy }),
         apiUrl: fakeDiscord.apiUrl,
         deferAfterMs,
         handle,
@@ -497,7 +498,7 @@ export async function benchChat(): Promise<BenchResult[]> {
     await dOursP.stop();
     await dOldP.stop();
 
-    const dNote = `deferral budget ${budget} ms, ${gated} commands at once; baseline: the receiver as it was, 2 s budget, all at once`;
+    const dNote = `deferral budget ${budget} ms (none when every command slot is taken), ${gated} commands at once; baseline: the receiver as it was, 2 s budget, all at once`;
     report("Discord HTTP", dOurs, dOld, 100, dNote);
     report("Discord HTTP, 80 unsigned 1 MB bodies arriving", dOursFlood, dOldFlood, 200, dNote);
     results.push(
@@ -554,6 +555,7 @@ export async function benchChat(): Promise<BenchResult[]> {
       apiUrl: fakeDiscord.apiUrl,
       deferAfterMs: budget,
       handle,
+      busy,
       log: quiet,
     });
     await gateway.start();

@@ -26,6 +26,8 @@ const invocations: Invocation[] = [];
 const postedRefs: { reply: Reply; ref: MessageRef }[] = [];
 const logLines: string[] = [];
 let answer: (inv: Invocation) => Promise<Reply> = async () => ({ text: "ok" });
+/** Every command slot taken (commands/dispatch.ts commandsBusy), as the test says. */
+let busy = false;
 
 const ALICE = { userId: "500000000000000001", roles: ["600000000000000001", "600000000000000002"] };
 
@@ -39,6 +41,7 @@ beforeAll(async () => {
     host: "127.0.0.1",
     apiUrl: fake.apiUrl,
     deferAfterMs: 300,
+    busy: () => busy,
     handle: async (inv) => {
       invocations.push(inv);
       return answer(inv);
@@ -66,6 +69,7 @@ beforeEach(() => {
   postedRefs.length = 0;
   fake.calls.length = 0;
   answer = async () => ({ text: "ok" });
+  busy = false;
 });
 
 /** Headers that sign `body` as Discord does, with the application's key. */
@@ -217,6 +221,21 @@ describe("Discord platform", () => {
     finish();
     const patch = await fake.waitFor(() => fake.callsTo("PATCH", "@original")[0]);
     expect((patch.body.embeds as { description: string }[])[0]?.description).toBe("finally");
+  });
+
+  it("defers at once when every command slot is taken, without waiting for the budget", async () => {
+    busy = true;
+    answer = async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      return { text: "after its turn" };
+    };
+    const t0 = Date.now();
+    const r = await fake.interact(endpoint, fake.command("peerbot", { line: "as 714" }, ALICE));
+    // Answered before the 100 ms command (let alone the 300 ms budget) could finish.
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(r.body).toEqual({ type: 5 });
+    const patch = await fake.waitFor(() => fake.callsTo("PATCH", "@original")[0]);
+    expect((patch.body.embeds as { description: string }[])[0]?.description).toBe("after its turn");
   });
 
   it("turns a slow ephemeral reply into an ephemeral follow-up and removes the placeholder", async () => {

@@ -131,7 +131,7 @@ export class FakeDiscord {
     );
   }
 
-  async waitFor<T>(check: () => T | undefined | false, ms = 5000): Promise<T> {
+  async waitFor<T>(check: () => T | undefined | false, ms = 15_000): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
       const v = check();
