@@ -46,6 +46,22 @@ export class Chains {
     return chain;
   }
 
+  /**
+   * `base` (an import chain) for a session that wanted an IRR list it cannot have and accepts
+   * without it: the same policies, with a warning comment the templates write into its
+   * definition (one chain per peer, family and problem).
+   */
+  withWarning(base: ChainContext, comment: string): ChainContext {
+    if (base.deny) return base;
+    const key = `${base.key}|warn:${comment}`;
+    let chain = this.byKey.get(key);
+    if (!chain) {
+      chain = build(key, base.direction, base.policies, base.communities, null, comment);
+      this.byKey.set(key, chain);
+    }
+    return chain;
+  }
+
   /** The chain refusing everything in `direction`. */
   deny(direction: Direction): ChainContext {
     return this.get(direction, [], []);
@@ -94,11 +110,12 @@ function build(
   pols: PolicyContext[],
   comms: CommunityContext[],
   irr: IrrListContext | null = null,
+  comment: string | null = null,
 ): ChainContext {
   const deny = pols.length === 0;
   // A chain that refuses everything sets no community.
   const usedComms = deny ? [] : comms;
-  const generated = !deny && (pols.length > 1 || usedComms.length > 0 || irr !== null);
+  const generated = !deny && (pols.length > 1 || usedComms.length > 0 || irr !== null || comment !== null);
   const prefix = direction === "import" ? "pb-in" : "pb-out";
   const hash = createHash("sha256").update(key).digest("hex").slice(0, 8);
   const name = deny ? "pb-deny" : generated ? `${prefix}-${hash}` : pols[0]!.slug;
@@ -129,6 +146,7 @@ function build(
     birdName,
     bird: birdName ? `filter ${birdName}` : "none",
     irr: deny ? null : irr,
+    comment: deny ? null : comment,
     junosList: deny
       ? ["pb-deny"]
       : [...(irr ? [irr.name] : []), ...usedComms.map((c) => c.junosName), ...pols.map((p) => p.slug)],

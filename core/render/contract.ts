@@ -101,6 +101,12 @@ export interface ChainContext {
    * `|irr:<list name>`. Junos puts the list's policy-statement first in `junosList`.
    */
   irr: IrrListContext | null;
+  /**
+   * A warning the chain carries into the configuration, or null: an IRR-filtered session whose
+   * list cannot be used and whose policy accepts then (`IRR list for AS714 IPv4 missing:
+   * accepting routes unfiltered`). Such a chain is generated, keyed by the peer and family.
+   */
+  comment: string | null;
   /** Junos `import [ ... ]` / `export [ ... ]` list, and the same joined with spaces. */
   junosList: string[];
   junos: string;

@@ -244,7 +244,12 @@ export class SessionBuilder {
         irrProblem = got;
         const refuse = (res.irrPolicy?.irrFallback ?? "reject") === "reject";
         this.irr.problem(peer.asn, family, got, refuse);
-        if (refuse) importChain = this.chains.deny("import");
+        importChain = refuse
+          ? this.chains.deny("import")
+          : this.chains.withWarning(
+              importChain,
+              `IRR list for AS${peer.asn} IPv${family} ${got}: accepting routes unfiltered`,
+            );
       }
     }
     const session: SessionContext = {

@@ -10,7 +10,14 @@ import { newSecretKey, SecretBox } from "../../core/crypto.js";
 import { loadRenderContext, renderRouterConfig, type RenderResult } from "../../core/render/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { birdMainConfig, birdParse, frrDryRun, haveBird, haveFrr, scratch, write } from "./daemons.js";
-import { birdNeighbors, eosNeighbors, iosxrNeighbors, junosNeighbors, parseBraces } from "./parsers.js";
+import {
+  birdNeighbors,
+  eosNeighbors,
+  frrNeighbors,
+  iosxrNeighbors,
+  junosNeighbors,
+  parseBraces,
+} from "./parsers.js";
 import { seedRouter, seedShared, type Shared } from "./seed.js";
 
 const box = SecretBox.fromString(newSecretKey());
@@ -201,7 +208,7 @@ describe("a list that cannot be used", () => {
     );
   });
 
-  it("accepts unfiltered with a warning when the policy says so, and says it in BIRD's file", async () => {
+  it("accepts unfiltered with a warning when the policy says so, written on every platform", async () => {
     await db.prisma.routingPolicy.update({ where: { slug: "strict-in" }, data: { irrFallback: "accept" } });
     try {
       const ctx = await loadRenderContext(db, routers.bird2!, { secretBox: box });
@@ -214,6 +221,40 @@ describe("a list that cannot be used", () => {
       const r = await renderRouterConfig(db, routers.bird2!, { secretBox: box, templatesDir: null });
       expect(r.config).toContain("  # IRR list missing: accepting routes unfiltered\n");
       expect(r.warnings.join("\n")).toContain("AS13335 IPv4");
+      // Each platform writes the warning where its running configuration keeps it.
+      const note = "IRR list for AS13335 IPv4 missing: accepting routes unfiltered";
+      expect(cf.importChain.comment).toBe(note);
+      const all: Record<string, string> = {};
+      for (const p of PLATFORMS)
+        all[p] = (await renderRouterConfig(db, routers[p]!, { secretBox: box, templatesDir: null })).config;
+      expect(all.frr).toMatch(new RegExp(`route-map pb-in-[0-9a-f]{8} permit 10\n description ${note}\n`));
+      expect(all.eos).toMatch(new RegExp(`route-map pb-in-[0-9a-f]{8} permit 10\n {3}description ${note}\n`));
+      expect(all.iosxr).toMatch(new RegExp(`route-policy pb-in-[0-9a-f]{8}\n {2}# ${note}\n`));
+      expect(all.bird2).toMatch(new RegExp(`filter pb_in_[0-9a-f]{8} \\{\n {2}# ${note}\n`));
+      expect(all.junos).toContain(`                /* ${note} */\n                import [ pb-linx-learned strict-in peering-in ];`);
+      for (const [p, parse] of [
+        ["junos", junosNeighbors],
+        ["iosxr", iosxrNeighbors],
+        ["eos", eosNeighbors],
+        ["bird2", birdNeighbors],
+        ["frr", frrNeighbors],
+      ] as const)
+        expect(
+          parse(all[p]!).map((x) => x.address),
+          p,
+        ).toContain("195.66.225.179");
+      const { dir, done } = scratch();
+      try {
+        const file = write(path.join(dir, "frr.conf"), `frr defaults traditional\n${all.frr}`);
+        const dry = frrDryRun(file);
+        expect(dry.ok, dry.output).toBe(true);
+        const include = write(path.join(dir, "peerbot.conf"), all.bird2!);
+        const main = write(path.join(dir, "bird.conf"), birdMainConfig(include, POLICY_FUNCTIONS));
+        const b = birdParse(main);
+        expect(b.ok, b.output).toBe(true);
+      } finally {
+        done();
+      }
     } finally {
       await db.prisma.routingPolicy.update({ where: { slug: "strict-in" }, data: { irrFallback: "reject" } });
     }

@@ -263,12 +263,19 @@ export function frrNeighbors(text: string): Neighbor[] {
         ctx = "bgp";
         bgpBlocks++;
       } else if (/^route-map [\w-]+ (permit|deny) \d+$/.test(l.text)) ctx = "route-map";
+      // An IRR prefix-list entry.
+      else if (
+        /^ip(v6)? prefix-list pb-irr-[\w-]+ seq \d+ permit [0-9a-f.:]+\/\d{1,3}( ge \d{1,3})?( le \d{1,3})?$/.test(
+          l.text,
+        )
+      )
+        continue;
       else if (l.text !== "!") bad();
     } else if (ctx === "route-map") {
       if (l.text === "exit" && l.indent === 0) ctx = "top";
       else if (
         l.indent !== 1 ||
-        !/^(call [\w-]+|on-match next|set (community|large-community) [\d: ]+ additive|set extcommunity (rt|soo) [\d:. ]+)$/.test(
+        !/^(call [\w-]+|on-match next|on-match goto \d+|match ip(v6)? address prefix-list pb-irr-[\w-]+|description IRR list for AS\d+ IPv[46] [a-z ]+: accepting routes unfiltered|set (community|large-community) [\d: ]+ additive|set extcommunity (rt|soo) [\d:. ]+)$/.test(
           l.text,
         )
       )
@@ -335,7 +342,7 @@ export function eosNeighbors(text: string): Neighbor[] {
     if (ctx === "route-map") {
       if (
         l.indent !== 3 ||
-        !/^(sub-route-map [\w-]+|continue \d+|match ip(v6)? address prefix-list pb-irr-[\w-]+|set (community|large-community) [\d: ]+ additive|set extcommunity (rt|soo) [\d:. rtso]+ additive)$/.test(
+        !/^(sub-route-map [\w-]+|continue \d+|match ip(v6)? address prefix-list pb-irr-[\w-]+|description IRR list for AS\d+ IPv[46] [a-z ]+: accepting routes unfiltered|set (community|large-community) [\d: ]+ additive|set extcommunity (rt|soo) [\d:. rtso]+ additive)$/.test(
           l.text,
         )
       )
@@ -400,6 +407,11 @@ export function iosxrNeighbors(text: string): Neighbor[] {
       if (/^if not destination in pb-irr-[\w-]+ then$/.test(l.text) && l.indent === 2) continue;
       if (l.text === "endif" && l.indent === 2) continue;
       if (l.text === "drop" && l.indent === 4) continue;
+      if (
+        /^# IRR list for AS\d+ IPv[46] [a-z ]+: accepting routes unfiltered$/.test(l.text) &&
+        l.indent === 2
+      )
+        continue;
       if (
         l.indent !== 2 ||
         !/^(drop|apply [\w-]+|set (community|large-community|extcommunity rt|extcommunity soo) \([\d:., ]+\) additive)$/.test(
