@@ -45,12 +45,12 @@ async function seedOurs(db: Database): Promise<number> {
       [ixpId, routerId, `100.${64 + i}.0.1/16`, `2001:db8:${i}::1/64`],
     );
     const connId = (c.rows[0] as { id: number }).id;
-    // Networks at this IXP, in the mirror's order: sessions with the first 250 (both families
-    // for most, IPv4 only for every fifth), so that each IXP holds 500 sessions or so.
+    // Networks at this IXP, in the mirror's order: sessions with the first 280 (both families
+    // for most, IPv4 only for every fifth), so that each IXP holds about 500 sessions.
     const r = await q(
       `with m as (select distinct on (asn) asn, host(ipaddr4) v4, host(ipaddr6) v6 from pdb_netixlan
                   where ixlan_id = $1 and status = 'ok' and ipaddr4 is not null and ipaddr6 is not null order by asn, id),
-            picked as (select * from m order by asn limit 250),
+            picked as (select * from m order by asn limit 280),
             ases as (insert into "AutonomousSystem" (asn, name, "updatedAt") select asn, 'AS' || asn, now() from picked
                      on conflict (asn) do update set name = excluded.name returning id, asn)
        insert into "IxpSession" ("autonomousSystemId", "connectionId", "ipAddress", status, "updatedAt")
