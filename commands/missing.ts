@@ -13,7 +13,7 @@ import { wordsOf } from "./inventory/subcommands.js";
 import { defineCommand } from "./registry.js";
 
 const usage = "missing [AS|IXP]";
-const SHOWN = 25;
+const SHOWN = 20;
 
 const what = (m: MissingSession) =>
   m.kind === "ixp"
@@ -68,7 +68,8 @@ export const missingCommand = defineCommand({
         text: `No missing sessions${scope}: every network we peer with has sessions at each of our IXPs where PeeringDB shows it, in each family both of us have.`,
       };
     const shown = rows.slice(0, SHOWN);
-    const buttons: Button[] = shown.slice(0, 5).map((m) => ({
+    // One Peer button per row shown, as `peers` gives (the renderers say what they cannot show).
+    const buttons: Button[] = shown.map((m) => ({
       label: `Peer AS${m.asn} at ${m.ixpName}`.slice(0, 75),
       actionId: `cmd:${peerLine(m)}`,
       style: "primary",

@@ -70,7 +70,8 @@ describe("missing", () => {
     expect(r.all).toMatch(
       /AS8075 \| Microsoft \| DE-CIX Frankfurt \| no session here \(we peer at LINX LON1\)/,
     );
-    expect(r.reply.buttons?.[0]?.actionId).toMatch(/^cmd:peer AS\d+ at [\w-]+$/);
+    // A Peer button for each row, running the row's command.
+    expect(r.reply.buttons?.map((b) => b.actionId)).toEqual(got.map((g) => `cmd:peer ${g}`));
   });
 
   it("finds a network the mirror adds at another IXP, and drops it when the port goes", async () => {
