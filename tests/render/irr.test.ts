@@ -231,7 +231,9 @@ describe("a list that cannot be used", () => {
       expect(all.eos).toMatch(new RegExp(`route-map pb-in-[0-9a-f]{8} permit 10\n {3}description ${note}\n`));
       expect(all.iosxr).toMatch(new RegExp(`route-policy pb-in-[0-9a-f]{8}\n {2}# ${note}\n`));
       expect(all.bird2).toMatch(new RegExp(`filter pb_in_[0-9a-f]{8} \\{\n {2}# ${note}\n`));
-      expect(all.junos).toContain(`                /* ${note} */\n                import [ pb-linx-learned strict-in peering-in ];`);
+      expect(all.junos).toContain(
+        `                /* ${note} */\n                import [ pb-linx-learned strict-in peering-in ];`,
+      );
       for (const [p, parse] of [
         ["junos", junosNeighbors],
         ["iosxr", iosxrNeighbors],
