@@ -5,6 +5,7 @@ import { resolveIxp } from "../core/ixp.js";
 import { commandAction } from "./intents.js";
 import { z } from "zod";
 import { MAX_ASN, parseAsn } from "../core/asn.js";
+import { UserError } from "../core/errors.js";
 import { clip } from "../core/text.js";
 import { SESSION_STATUSES } from "../core/sessions.js";
 
@@ -63,4 +64,26 @@ export const statusArg = z
  */
 export function resolveIxpArg(db: Database, query: string, line: (slug: string) => string, usage: string) {
   return resolveIxp(db, query, (slug) => commandAction(line(slug)), usage);
+}
+
+/**
+ * A command line of the shape `<command> [<one word>] [<verb>]` (`cleanup linx propose`,
+ * `drift AS6939`): the word, and whether the trailing verb was given. More words are refused
+ * in one sentence with the usage.
+ */
+export function wordAndVerb(
+  words: string[],
+  command: string,
+  usage: string,
+  verb: string,
+): { word: string | undefined; verb: boolean } {
+  const rest = [...words];
+  const given = rest[rest.length - 1]?.toLowerCase() === verb;
+  if (given) rest.pop();
+  if (rest.length > 1)
+    throw new UserError(
+      `I did not understand "${clip(rest.slice(1).join(" "))}" in that \`${command}\` command.`,
+      `Usage: ${usage}`,
+    );
+  return { word: rest[0], verb: given };
 }

@@ -36,7 +36,7 @@ import { quoteWord } from "./grammar.js";
 import { defineCommand, type ActionDef, type CommandContext, type Registry } from "./registry.js";
 import { plural } from "../core/text.js";
 
-function changesReply(changes: ChangeRow[], ctx: CommandContext, lead: string): Reply {
+export function changesReply(changes: ChangeRow[], ctx: CommandContext, lead: string): Reply {
   const [first, ...rest] = changes.map((c) => changeReply(c, ctx.services.config));
   for (const c of changes) ctx.objects.push(`change:${c.id}`);
   if (!first) return { kind: "info", text: lead };

@@ -8,13 +8,14 @@ import {
   type AbandonedSession,
   type CleanupScope,
 } from "../core/cleanup.js";
-import { changeReply } from "../core/changes.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import { findIxps } from "../core/ixp.js";
 import type { Reply } from "../core/reply.js";
 import { hasRole } from "../core/roles.js";
 import { clip, plural } from "../core/text.js";
 import { denial } from "./dispatch.js";
+import { wordAndVerb } from "./args.js";
+import { changesReply } from "./changes.js";
 import { quoteWord } from "./grammar.js";
 import { wordsOf } from "./inventory/subcommands.js";
 import { defineCommand, type CommandContext } from "./registry.js";
@@ -72,15 +73,8 @@ export const cleanupCommand = defineCommand({
   args: { positional: ["line"], rest: true, noise: [] },
   schema: z.object({ line: z.string().max(300, "That line is too long.").optional() }),
   async handler({ line }, ctx): Promise<Reply> {
-    const words = wordsOf(line);
-    const propose = words[words.length - 1]?.toLowerCase() === "propose";
-    if (propose) words.pop();
-    if (words.length > 1)
-      throw new UserError(
-        `I did not understand "${clip(words.slice(1).join(" "))}" in that \`cleanup\` command.`,
-        `Usage: ${usage}`,
-      );
-    const { scope, label, word } = await scopeOf(ctx, words[0]);
+    const { word: named, verb: propose } = wordAndVerb(wordsOf(line), "cleanup", usage, "propose");
+    const { scope, label, word } = await scopeOf(ctx, named);
     const now = ctx.services.clock.now();
     const found = await abandonedSessions(ctx.services.db, scope, {
       now,
@@ -95,15 +89,8 @@ export const cleanupCommand = defineCommand({
       if (!hasRole(ctx.role, "operator")) throw new PermissionError(denial("operator", "propose a cleanup"));
       const summary = `cleanup${label}: remove ${plural(found.length, "abandoned session")}`;
       const r = await proposeCleanup(ctx.services, found, ctx.actor, summary);
-      for (const c of r.changes) ctx.objects.push(`change:${c.id}`);
-      const [first, ...rest] = r.changes.map((c) => changeReply(c, ctx.services.config));
-      const lead = `${plural(r.sessions, "abandoned session")} set to decommissioning, in ${plural(r.changes.length, "change")} to approve; a rejected change puts them back.`;
-      if (!first)
-        return {
-          kind: "info",
-          text: `${lead}${r.unchanged.length ? ` No router diff: ${r.unchanged.join(", ")}.` : ""}`,
-        };
-      return { ...first, text: `${lead}\n${first.text ?? ""}`, followUps: rest };
+      const lead = `${plural(r.sessions, "abandoned session")} set to decommissioning, in ${plural(r.changes.length, "change")} to approve; a rejected change puts them back.${r.unchanged.length ? ` No router diff: ${r.unchanged.join(", ")}.` : ""}`;
+      return changesReply(r.changes, ctx, lead);
     }
     const shown = found.slice(0, SHOWN);
     return {

@@ -4,12 +4,13 @@
 // never changed.
 import { z } from "zod";
 import { parseAsn } from "../core/asn.js";
-import { changeReply } from "../core/changes.js";
 import { maxPrefixDrift, proposeDrift, type DriftRow } from "../core/drift.js";
 import { PermissionError, UserError } from "../core/errors.js";
 import type { Reply } from "../core/reply.js";
 import { hasRole } from "../core/roles.js";
 import { clip, plural } from "../core/text.js";
+import { wordAndVerb } from "./args.js";
+import { changesReply } from "./changes.js";
 import { denial } from "./dispatch.js";
 import { wordsOf } from "./inventory/subcommands.js";
 import { defineCommand } from "./registry.js";
@@ -27,22 +28,15 @@ export const driftCommand = defineCommand({
   args: { positional: ["line"], rest: true, noise: [] },
   schema: z.object({ line: z.string().max(200, "That line is too long.").optional() }),
   async handler({ line }, ctx): Promise<Reply> {
-    const words = wordsOf(line);
-    const propose = words[words.length - 1]?.toLowerCase() === "propose";
-    if (propose) words.pop();
-    if (words.length > 1)
-      throw new UserError(
-        `I did not understand "${clip(words.slice(1).join(" "))}" in that \`drift\` command.`,
-        `Usage: ${usage}`,
-      );
+    const { word, verb: propose } = wordAndVerb(wordsOf(line), "drift", usage, "propose");
     let asn: number | undefined;
-    if (words[0]) {
-      const n = parseAsn(words[0]);
+    if (word) {
+      const n = parseAsn(word);
       if (n === null)
         throw new UserError(
-          /^(as)?\d+$/i.test(words[0])
-            ? `${clip(words[0], 20)} is out of range: an ASN is a number from 1 to 4294967295.`
-            : `"${clip(words[0], 40)}" is not an AS number; write it as AS6939 or 6939.`,
+          /^(as)?\d+$/i.test(word)
+            ? `${clip(word, 20)} is out of range: an ASN is a number from 1 to 4294967295.`
+            : `"${clip(word, 40)}" is not an AS number; write it as AS6939 or 6939.`,
           `Usage: ${usage}`,
         );
       asn = n;
@@ -71,10 +65,7 @@ export const driftCommand = defineCommand({
       ]
         .filter(Boolean)
         .join(" ");
-      for (const c of r.changes) ctx.objects.push(`change:${c.id}`);
-      const [first, ...rest] = r.changes.map((c) => changeReply(c, ctx.services.config));
-      if (!first) return { kind: "info", text: lead };
-      return { ...first, text: `${lead}\n${first.text ?? ""}`, followUps: rest };
+      return changesReply(r.changes, ctx, lead);
     }
     const proposable = rows.filter((x) => !x.byHand).length;
     return {

@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dispatch } from "../../commands/dispatch.js";
 import { changeConfig } from "../../core/changes.js";
 import { buildRegistry } from "../../commands/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
+import { sayAs } from "../helpers/say.js";
 import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
@@ -19,17 +19,7 @@ let services: TestServices;
 let dataDir: string;
 const registry = buildRegistry();
 
-async function say(user: string, text: string, action?: string) {
-  const r = await dispatch(registry, services, {
-    actor: { platform: "console", userId: user, userName: user },
-    channel: "console",
-    text,
-    ...(action ? { action } : {}),
-  });
-  await services.queue.drain();
-  const rows = r.reply.table?.rows.map((row) => row.join(" | ")) ?? [];
-  return { ...r, rows, text: r.reply.text ?? "", context: r.reply.context ?? "" };
-}
+const say = (user: string, text: string, action?: string) => sayAs(registry, services, user, text, action);
 
 const changeId = (r: { context: string }) => Number(/change #(\d+)/.exec(r.context)?.[1]);
 

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dispatch } from "../../commands/dispatch.js";
 import { changeConfig } from "../../core/changes.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
+import { sayAs } from "../helpers/say.js";
 import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
 import { buildRegistry } from "../../commands/index.js";
 
@@ -18,16 +18,7 @@ let services: TestServices;
 let dataDir: string;
 const registry = buildRegistry();
 
-async function say(user: string, text: string, action?: string) {
-  const r = await dispatch(registry, services, {
-    actor: { platform: "console", userId: user, userName: user },
-    channel: "console",
-    text,
-    ...(action ? { action } : {}),
-  });
-  const rows = r.reply.table?.rows.map((row) => row.join(" | ")) ?? [];
-  return { ...r, rows, text: r.reply.text ?? "", context: r.reply.context ?? "" };
-}
+const say = (user: string, text: string, action?: string) => sayAs(registry, services, user, text, action);
 
 const as = (asn: bigint) => db.prisma.autonomousSystem.findUniqueOrThrow({ where: { asn } });
 

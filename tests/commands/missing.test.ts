@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dispatch } from "../../commands/dispatch.js";
 import { buildRegistry } from "../../commands/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { seedDemoDb } from "../helpers/demo.js";
+import { sayAs } from "../helpers/say.js";
 import { fingerprint, testServices, type TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
@@ -16,22 +16,7 @@ let services: TestServices;
 let dataDir: string;
 const registry = buildRegistry();
 
-async function say(user: string, text: string, action?: string) {
-  const r = await dispatch(registry, services, {
-    actor: { platform: "console", userId: user, userName: user },
-    channel: "console",
-    text,
-    ...(action ? { action } : {}),
-  });
-  const rows = r.reply.table?.rows.map((row) => row.join(" | ")) ?? [];
-  return {
-    ...r,
-    rows,
-    all: [r.reply.text ?? "", ...rows, ...(r.reply.fields ?? []).map((f) => `${f.label}: ${f.value}`)].join(
-      "\n",
-    ),
-  };
-}
+const say = (user: string, text: string, action?: string) => sayAs(registry, services, user, text, action);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), "peerbot-missing-"));
