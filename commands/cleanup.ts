@@ -9,6 +9,7 @@ import {
   type CleanupScope,
 } from "../core/cleanup.js";
 import { PermissionError, UserError } from "../core/errors.js";
+import { findRouterByName } from "../core/inventory.js";
 import { findIxps } from "../core/ixp.js";
 import type { Reply } from "../core/reply.js";
 import { hasRole } from "../core/roles.js";
@@ -42,7 +43,7 @@ async function scopeOf(
   word: string | undefined,
 ): Promise<{ scope: CleanupScope; label: string; word: string }> {
   if (!word) return { scope: {}, label: "", word: "" };
-  const router = await ctx.services.db.prisma.router.findUnique({ where: { name: word } });
+  const router = await findRouterByName(ctx.services.db, word);
   if (router) {
     ctx.objects.push(`router:${router.id}`);
     return { scope: { routerId: router.id }, label: ` on ${router.name}`, word: router.name };

@@ -22,6 +22,7 @@ import {
   refreshSet,
   type IrrListView,
 } from "../core/irr/cache.js";
+import { findIrrAs, irrAs, setAsIrr, setPolicyIrr } from "../core/irr/settings.js";
 import { validateSetName, validateSources } from "../core/irr/sets.js";
 import type { Reply } from "../core/reply.js";
 import { hasRole } from "../core/roles.js";
@@ -63,26 +64,7 @@ function asnOf(word: string | undefined, example: string): number {
   return n;
 }
 
-async function knownAs(ctx: CommandContext, asn: number) {
-  const a = await ctx.services.db.prisma.autonomousSystem.findUnique({
-    where: { asn: BigInt(asn) },
-    select: {
-      id: true,
-      asn: true,
-      name: true,
-      irrAsSet: true,
-      irrSources: true,
-      irrEnabled: true,
-      affiliated: true,
-    },
-  });
-  if (!a)
-    throw new UserError(
-      `AS${asn} is not in peerbot's database.`,
-      "Add it with `as add`, or peer with it first.",
-    );
-  return a;
-}
+const knownAs = (ctx: CommandContext, asn: number) => irrAs(ctx.services.db, asn);
 
 function listReply(title: string, lists: IrrListView[], extra: string[] = []): Reply {
   if (!lists.length)
@@ -132,10 +114,7 @@ async function show(word: string, ctx: CommandContext): Promise<Reply> {
   const upper = word.toUpperCase();
   const asn = parseAsn(word);
   if (asn !== null) {
-    const a = await db.prisma.autonomousSystem.findUnique({
-      where: { asn: BigInt(asn) },
-      select: { id: true, name: true, irrAsSet: true, irrEnabled: true, irrSources: true },
-    });
+    const a = await findIrrAs(db, asn);
     if (a) {
       ctx.objects.push(`as:${a.id}`);
       const extra = [
@@ -217,8 +196,7 @@ async function setSources(words: string[], ctx: CommandContext): Promise<Reply> 
     if (!Array.isArray(s)) throw new UserError(s.error, "Usage: irr sources AS714 RIPE,RADB");
     stored = s.join(",");
   }
-  const a = await knownAs(ctx, asn);
-  await ctx.services.db.prisma.autonomousSystem.update({ where: { id: a.id }, data: { irrSources: stored } });
+  const a = await setAsIrr(ctx.services.db, asn, { irrSources: stored }, ctx.actor);
   ctx.objects.push(`as:${a.id}`);
   return {
     kind: "success",
@@ -238,8 +216,7 @@ async function setOptions(words: string[], ctx: CommandContext): Promise<Reply> 
     if (!Array.isArray(args)) throw new UserError(args.error, hint);
     stored = args.join(" ");
   }
-  const a = await knownAs(ctx, asn);
-  await ctx.services.db.prisma.autonomousSystem.update({ where: { id: a.id }, data: { irrArgs: stored } });
+  const a = await setAsIrr(ctx.services.db, asn, { irrArgs: stored }, ctx.actor);
   ctx.objects.push(`as:${a.id}`);
   return {
     kind: "success",
@@ -250,8 +227,7 @@ async function setOptions(words: string[], ctx: CommandContext): Promise<Reply> 
 async function setEnabled(on: boolean, words: string[], ctx: CommandContext): Promise<Reply> {
   need(ctx, "operator", "change a network's IRR settings");
   const asn = asnOf(words[0], `irr ${on ? "on" : "off"} AS714`);
-  const a = await knownAs(ctx, asn);
-  await ctx.services.db.prisma.autonomousSystem.update({ where: { id: a.id }, data: { irrEnabled: on } });
+  const a = await setAsIrr(ctx.services.db, asn, { irrEnabled: on }, ctx.actor);
   ctx.objects.push(`as:${a.id}`);
   return {
     kind: "success",
@@ -273,15 +249,15 @@ async function setPolicy(words: string[], ctx: CommandContext): Promise<Reply> {
       `I did not understand "${clip(fallback, 20)}": the fallback is reject or accept.`,
       hint,
     );
-  const p = await ctx.services.db.prisma.routingPolicy.findUnique({ where: { slug } });
-  if (!p) throw new UserError(`No routing policy is called ${clip(slug, 60)}.`, "List them with `policies`.");
-  if (p.kind === "export")
-    throw new UserError(`${p.slug} is an export policy: IRR filters apply to what a peer sends us.`, hint);
-  const irrFallback = (fallback?.toLowerCase() as "reject" | "accept" | undefined) ?? p.irrFallback;
-  await ctx.services.db.prisma.routingPolicy.update({
-    where: { id: p.id },
-    data: { irrFilter: on, irrFallback },
-  });
+  const p = await setPolicyIrr(
+    ctx.services.db,
+    slug,
+    on,
+    fallback?.toLowerCase() as "reject" | "accept" | undefined,
+    ctx.actor,
+    hint,
+  );
+  const irrFallback = p.irrFallback;
   ctx.objects.push(`policy:${p.slug}`);
   return {
     kind: "success",

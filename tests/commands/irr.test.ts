@@ -111,6 +111,8 @@ describe("irr refresh", () => {
     expect((await list(a.id, 4)).error).toMatch(/no IPv4 prefixes for AS-RADBONLY in RIPE,ARIN/);
     r = await say("alice", "irr sources AS204006 radb");
     expect(r.outcome, r.text).toBe("ok");
+    // Recorded like any other inventory change.
+    expect((await say("bob", "history as AS204006")).text).toMatch(/irrSources/);
     r = await say("alice", "irr refresh AS204006");
     expect(r.text).toMatch(/Refreshed: IPv4 3,/);
     expect((await list(a.id, 4)).sources).toEqual(["RADB"]);
