@@ -9,7 +9,7 @@
 // (its table's overflow goes to an attachment, as the renderers do with long tables). One run
 // at a time across processes (an advisory lock); a run whose post fails keeps `posted` false
 // and the next run compares with the last snapshot that was posted or found nothing.
-import { peerableAsnSql } from "./asn.js";
+import { specialAsn } from "./asn.js";
 import { abandonedSessions } from "./cleanup.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db.js";
@@ -88,7 +88,7 @@ export async function digestSummary(
   cur: DigestSnapshot,
 ): Promise<DigestSummary> {
   const out: DigestSummary = { joined: [], left: [], changed: [], abandoned: [] };
-  // Who has sessions with us where, and which ASNs we never peer with: one query each.
+  // Who has sessions with us where, and which networks are ours: one query each.
   const ours = await db.pool.query<{ asn: string; ixp_id: number }>(
     `select distinct a.asn::text as asn, c."ixpId" as ixp_id from "IxpSession" s
        join "Connection" c on c.id = s."connectionId" join "AutonomousSystem" a on a.id = s."autonomousSystemId"
@@ -99,11 +99,6 @@ export async function digestSummary(
     `select asn::text as asn from "AutonomousSystem" where affiliated`,
   );
   const affiliated = new Set(mine.rows.map((r) => r.asn));
-  const unpeerable = await db.pool.query<{ asn: string }>(
-    `select distinct n.asn::text as asn from unnest($1::bigint[]) as n(asn) where not (${peerableAsnSql("n.asn")})`,
-    [Object.values(cur.members).flatMap((l) => l.map((m) => m[0]))],
-  );
-  const never = new Set(unpeerable.rows.map((r) => r.asn));
   for (const [ixpId, list] of Object.entries(cur.members)) {
     const before = prev.members[ixpId];
     if (!before) continue; // an IXP new to us: its members are not news
@@ -115,7 +110,7 @@ export async function digestSummary(
         !was.has(asn) &&
         policy.toLowerCase() === "open" &&
         !affiliated.has(String(asn)) &&
-        !never.has(String(asn)) &&
+        specialAsn(asn)?.peerable !== false &&
         !have.has(`${asn}:${ixpId}`)
       )
         out.joined.push({ asn, name: singleLine(name, 80), ixpId: Number(ixpId), ixp, slug });
