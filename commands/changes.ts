@@ -17,6 +17,7 @@ import {
   parseChangeId,
   planChange,
   rejectChange,
+  targetName,
   type ChangeRow,
 } from "../core/changes.js";
 import { findRouterByName } from "../core/inventory.js";
@@ -24,7 +25,13 @@ import { PermissionError, UserError } from "../core/errors.js";
 import { People, personOf, personText } from "../core/people.js";
 import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
-import { changeRouterSessions, changeSessions, peer, type SessionChoice } from "../core/peering.js";
+import {
+  changeRouterSessions,
+  changeSessions,
+  peer,
+  peerRouteServers,
+  type SessionChoice,
+} from "../core/peering.js";
 import { findIxps } from "../core/ixp.js";
 import { parseIp } from "../core/render/ip.js";
 import { commandAction } from "./intents.js";
@@ -43,29 +50,59 @@ export function changesReply(changes: ChangeRow[], ctx: CommandContext, lead: st
   return { ...first, text: `${lead}\n${first.text ?? ""}`, followUps: rest };
 }
 
-const peerUsage = "peer <AS> at <IXP> [v4|v6] [router <name>]";
+const peerUsage = "peer <AS>|rs at <IXP> [v4|v6] [router <name>]";
+
+/** The network to peer with: an AS number, or `rs` for the IXP's route servers. */
+const peerTargetArg = z
+  .string({
+    error: "Say which network: give the peer's AS number, e.g. AS6939, or rs for the route servers.",
+  })
+  .transform((s, ctx) => {
+    if (s.trim().toLowerCase() === "rs") return "rs" as const;
+    const asn = asnArg("the peer's AS number").safeParse(s);
+    if (asn.success) return asn.data;
+    for (const issue of asn.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+    return z.NEVER;
+  });
 
 export const peerCommand = defineCommand({
   name: "peer",
-  summary: "Create sessions with a network at an IXP from PeeringDB, and post the router diff for approval.",
+  summary:
+    "Create sessions with a network at an IXP from PeeringDB (or, with rs, with the IXP's route servers), and post the router diff for approval.",
   usage: peerUsage,
-  examples: ["peer AS6939 at LINX", 'peer 714 @ "LINX LON1" v6', "peer AS6939 at linx router edge1.lon"],
+  examples: [
+    "peer AS6939 at LINX",
+    'peer 714 @ "LINX LON1" v6',
+    "peer AS6939 at linx router edge1.lon",
+    "peer rs at LINX",
+    "peer rs at de-cix on edge1.fra ipv6",
+  ],
   role: "operator",
-  args: { positional: ["asn", "ixp"], rest: true, flags: ["v4", "v6"], keywords: [{ name: "router" }] },
+  args: {
+    positional: ["asn", "ixp"],
+    rest: true,
+    flags: ["v4", "v6", "ipv4", "ipv6"],
+    keywords: [{ name: "router" }],
+  },
   schema: z
     .object({
-      asn: asnArg("the peer's AS number"),
+      asn: peerTargetArg,
       ixp: ixpArg,
       v4: z.boolean().optional(),
       v6: z.boolean().optional(),
+      ipv4: z.boolean().optional(),
+      ipv6: z.boolean().optional(),
       router: z
         .string()
         .min(1, "Say which router after `router`, e.g. router edge1.lon.")
         .max(100, "That router name is too long.")
         .optional(),
     })
+    .transform(({ ipv4, ipv6, ...a }) => ({ ...a, v4: a.v4 || ipv4, v6: a.v6 || ipv6 }))
     .refine((a) => !(a.v4 && a.v6), { message: "Say v4 or v6, not both; say neither for both families." }),
   async handler(args, ctx) {
+    if (args.asn === "rs") return peerRsHandler({ ...args, asn: "rs" }, ctx);
+    const asn = args.asn;
     const s = ctx.services;
     const ixp = await resolveIxpArg(
       s.db,
@@ -73,7 +110,7 @@ export const peerCommand = defineCommand({
       (slug) =>
         [
           "peer",
-          `AS${args.asn}`,
+          `AS${asn}`,
           "at",
           quoteWord(slug),
           args.v4 ? "v4" : "",
@@ -84,27 +121,78 @@ export const peerCommand = defineCommand({
           .join(" "),
       peerUsage,
     );
-    ctx.objects.push(`ixp:${ixp.id}`, `as:${args.asn}`);
+    ctx.objects.push(`ixp:${ixp.id}`, `as:${asn}`);
     const r = await peer(s, {
-      asn: args.asn,
+      asn,
       ixp,
       family: args.v4 ? "ipv4" : args.v6 ? "ipv6" : undefined,
       routerName: args.router,
       actor: ctx.actor,
     });
-    const unchanged = r.unchanged.length
-      ? ` ${r.unchanged.join(", ")} already ${r.unchanged.length === 1 ? "has" : "have"} them: nothing to deploy there.`
-      : "";
+    const unchanged = unchangedText(r.unchanged);
     const replaced = r.replaced.length
-      ? ` Replaces ${clip(r.replaced.map((x) => `AS${x.asn} (${x.asName}) on ${x.ipAddress}`).join(", "), 200)}: PeeringDB now lists ${r.replaced.length === 1 ? "that address" : "those addresses"} for AS${args.asn}.`
+      ? ` Replaces ${clip(r.replaced.map((x) => `AS${x.asn} (${x.asName}) on ${x.ipAddress}`).join(", "), 200)}: PeeringDB now lists ${r.replaced.length === 1 ? "that address" : "those addresses"} for AS${asn}.`
       : "";
     const idle = r.notOperational
       ? ` ${r.notOperational} of its port${r.notOperational === 1 ? "" : "s"} there ${r.notOperational === 1 ? "is" : "are"} not operational in PeeringDB: no session on ${r.notOperational === 1 ? "it" : "them"}.`
       : "";
-    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${args.asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${replaced}${idle}${unchanged}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
+    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${replaced}${idle}${unchanged}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
     return changesReply(r.changes, ctx, lead);
   },
 });
+
+const unchangedText = (routers: string[]) =>
+  routers.length
+    ? ` ${routers.join(", ")} already ${routers.length === 1 ? "has" : "have"} them: nothing to deploy there.`
+    : "";
+
+/**
+ * `peer rs at <IXP> [v4|v6] [router <name>]` (also `on <router>` after the IXP): sessions with
+ * the IXP's route servers (core/peering.ts peerRouteServers), answered with the change.
+ */
+async function peerRsHandler(
+  args: { asn: "rs"; ixp: string; v4?: boolean; v6?: boolean; router?: string },
+  ctx: CommandContext,
+): Promise<Reply> {
+  const s = ctx.services;
+  let { ixp: ixpText, router } = args;
+  // "on" is noise to the grammar: `peer rs at LINX on edge1.lon` arrives as "LINX edge1.lon".
+  // When the whole text names no IXP and its last word is one of our routers, that is the router.
+  const words = ixpText.split(/\s+/).filter(Boolean);
+  if (!router && words.length > 1 && !(await findIxps(s.db, ixpText)).length) {
+    const last = await findRouterByName(s.db, words[words.length - 1]!);
+    if (last) {
+      router = last.name;
+      ixpText = words.slice(0, -1).join(" ");
+    }
+  }
+  const family = args.v4 ? "ipv4" : args.v6 ? "ipv6" : undefined;
+  const ixp = await resolveIxpArg(
+    s.db,
+    ixpText,
+    (slug) =>
+      [
+        "peer rs at",
+        quoteWord(slug),
+        args.v4 ? "v4" : "",
+        args.v6 ? "v6" : "",
+        router ? `router ${router}` : "",
+      ]
+        .filter(Boolean)
+        .join(" "),
+    peerUsage,
+  );
+  ctx.objects.push(`ixp:${ixp.id}`);
+  const r = await peerRouteServers(s, { ixp, family, routerName: router, actor: ctx.actor });
+  for (const n of r.networks) ctx.objects.push(`as:${n.asn}`);
+  const who = clip(r.networks.map((n) => `AS${n.asn} (${n.name})`).join(", "), 200);
+  const from = r.source === "ix-api" ? "the IX-API" : "PeeringDB";
+  const replaced = r.replaced.length
+    ? ` Replaces ${clip(r.replaced.map((x) => `AS${x.asn} (${x.asName}) on ${x.ipAddress}`).join(", "), 200)}: ${from} lists ${r.replaced.length === 1 ? "that address" : "those addresses"} for a route server.`
+    : "";
+  const lead = `${r.created} new route-server session${r.created === 1 ? "" : "s"} with ${who} at ${ixp.name} (route servers from ${from}), in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${replaced}${unchangedText(r.unchanged)}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
+  return changesReply(r.changes, ctx, lead);
+}
 
 const sessionUsage = "session <AS> at <IXP> | on <router> [<ip>] [all] enable|disable|remove";
 
@@ -294,7 +382,7 @@ export const changesCommand = defineCommand({
         columns: ["#", "router", "what", "requested by", "status", "diff"],
         rows: list.map((c) => [
           String(c.id),
-          c.router.name,
+          targetName(c),
           c.summary,
           personText(personOf(c.requestedBy, c.requestedByName)),
           CHANGE_STATUS[c.status].label,
@@ -323,7 +411,7 @@ export const approveCommand = defineCommand({
   async handler({ id }, ctx) {
     ctx.objects.push(`change:${id}`);
     const c = await approveChange(ctx.services, id, ctx.actor);
-    return { kind: "success", text: `Change #${c.id} on ${c.router.name} approved; ${queuedText(c)}.` };
+    return { kind: "success", text: `Change #${c.id} on ${targetName(c)} approved; ${queuedText(c)}.` };
   },
 });
 
@@ -341,7 +429,7 @@ export const rejectCommand = defineCommand({
   async handler({ id, reason }, ctx) {
     ctx.objects.push(`change:${id}`);
     const c = await rejectChange(ctx.services, id, ctx.actor, reason ?? "", rejectOpts(ctx));
-    return { kind: "info", text: `Change #${c.id} on ${c.router.name} rejected.` };
+    return { kind: "info", text: `Change #${c.id} on ${targetName(c)} rejected.` };
   },
 });
 
@@ -384,12 +472,23 @@ export const changeCommand = defineCommand({
     if (!hasRole(ctx.role, "admin")) throw new PermissionError(denial("admin", "abandon a change"));
     const { change, seen } = await abandonChange(ctx.services, id, ctx.actor, reason ?? "");
     const what = {
-      approved: `${change.router.name} runs the approved configuration, so the change ends deployed`,
-      base: `${change.router.name} runs the configuration from before the change, so it ends failed and its sessions are reverted`,
-      other: `${change.router.name} runs neither the approved configuration nor the one before it; the change ends failed and its sessions are reverted (\`diff ${change.router.name}\` shows what differs)`,
-      unreachable: `${change.router.name} could not be read; the change ends failed and its sessions are reverted (an unconfirmed commit is undone by the router's own timer)`,
+      approved: change.router
+        ? `${change.router.name} runs the approved configuration, so the change ends deployed`
+        : `the IXP lists the approved MACs, so the change ends deployed and our record takes the new MAC`,
+      base: change.router
+        ? `${change.router.name} runs the configuration from before the change, so it ends failed and its sessions are reverted`
+        : `the IXP still lists the MACs from before the change, so it ends failed and our record is unchanged`,
+      other: change.router
+        ? `${change.router.name} runs neither the approved configuration nor the one before it; the change ends failed and its sessions are reverted (\`diff ${change.router.name}\` shows what differs)`
+        : `the IXP lists neither the approved MACs nor the ones before the change; it ends failed and our record is unchanged (\`ix\` shows what the IXP has)`,
+      unreachable: change.router
+        ? `${change.router.name} could not be read; the change ends failed and its sessions are reverted (an unconfirmed commit is undone by the router's own timer)`
+        : `the IX-API could not be read; the change ends failed and our record is unchanged`,
     }[seen];
-    return { kind: "warning", text: `Change #${change.id} abandoned: ${what}. Its router is unlocked.` };
+    return {
+      kind: "warning",
+      text: `Change #${change.id} abandoned: ${what}. Its ${change.router ? "router" : "connection"} is unlocked.`,
+    };
   },
 });
 
@@ -409,7 +508,7 @@ export const changeActions: ActionDef[] = [
       const people = new People();
       return {
         kind: "success",
-        text: `Change #${c.id} on ${c.router.name} approved by ${people.of(actorKey(ctx.actor), ctx.actor.userName)}; ${queuedText(c)}.`,
+        text: `Change #${c.id} on ${targetName(c)} approved by ${people.of(actorKey(ctx.actor), ctx.actor.userName)}; ${queuedText(c)}.`,
         mentions: people.list,
       };
     },
@@ -444,7 +543,7 @@ export const changeActions: ActionDef[] = [
       const people = new People();
       return {
         kind: "info",
-        text: `Change #${c.id} on ${c.router.name} rejected by ${people.of(actorKey(ctx.actor), ctx.actor.userName)}${reason ? `: ${clip(reason, 200)}` : ""}.`,
+        text: `Change #${c.id} on ${targetName(c)} rejected by ${people.of(actorKey(ctx.actor), ctx.actor.userName)}${reason ? `: ${clip(reason, 200)}` : ""}.`,
         mentions: people.list,
       };
     },

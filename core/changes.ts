@@ -9,6 +9,7 @@
 //   deploy.ts    the deploy job and the recovery of a deploy that died, from what the router runs
 //   recovery.ts  the last retry, the reconciler, an admin's abandon
 //   message.ts   its chat message, drawn from the row alone
+//   ixapi.ts     an IX-API change (a connection's MACs at the exchange): plan, deploy, read back
 export * from "./changes/model.js";
 export * from "./changes/refs.js";
 export { effectsOf, revertEffects } from "./changes/effects.js";

@@ -19,7 +19,7 @@
 // history row per object (via "import"). Sessions arrive `enabled` with their polled state.
 import { createHash } from "node:crypto";
 import { specialAsn } from "./asn.js";
-import { routerInfo, type ChangeRow, type ChangeServices } from "./changes.js";
+import { routerInfo, type RouterRow as ChangeRouter, type ChangeServices } from "./changes.js";
 import type { Database, Prisma, Relationship } from "./db.js";
 import { UserError } from "./errors.js";
 import { recordChanges, type HistoryAuthor } from "./history.js";
@@ -208,7 +208,7 @@ async function ourAddresses(db: Database, routerId: number): Promise<Set<string>
 // The plan
 // ---------------------------------------------------------------------------------------
 
-type RouterRow = ChangeRow["router"] & { localAs: { asn: bigint } };
+type RouterRow = ChangeRouter & { localAs: { asn: bigint } };
 
 async function loadRouter(db: Database, routerId: number): Promise<RouterRow> {
   const r = await db.prisma.router.findUnique({ where: { id: routerId }, include: { localAs: true } });

@@ -10,7 +10,7 @@
 // `keyType`, `reason` ("unknown" | "changed") and the `pinned` one. Core reads them by shape:
 // it never imports a driver.
 import { audit } from "./audit.js";
-import { routerInfo, type ChangeRow, type ChangeServices } from "./changes.js";
+import { routerInfo, type RouterRow, type ChangeServices } from "./changes.js";
 import { UserError } from "./errors.js";
 import { chatAuthor, recordChange } from "./history.js";
 import { knownAddresses } from "./import-sessions.js";
@@ -49,7 +49,7 @@ export interface RouterTestFailure {
 
 export interface RouterTestResult {
   router: Pick<
-    ChangeRow["router"],
+    RouterRow,
     "id" | "name" | "hostname" | "port" | "platform" | "username" | "hostKeyFingerprint"
   >;
   /** "ok": logged in; "file": nothing to connect to; "host-key": see hostKey; "failed": see failure. */
@@ -181,13 +181,13 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-async function loadRouter(s: ChangeServices, routerId: number): Promise<ChangeRow["router"]> {
+async function loadRouter(s: ChangeServices, routerId: number): Promise<RouterRow> {
   const r = await s.db.prisma.router.findUnique({ where: { id: routerId } });
   if (!r) throw new UserError("That router no longer exists.", "`routers` lists them.");
   return r;
 }
 
-function brief(r: ChangeRow["router"]): RouterTestResult["router"] {
+function brief(r: RouterRow): RouterTestResult["router"] {
   return {
     id: r.id,
     name: r.name,

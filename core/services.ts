@@ -5,7 +5,6 @@ import type { ChangeServices } from "./changes.js";
 import type { PeeringDbSource } from "./peeringdb/types.js";
 import type { Mailer, MessageRef } from "./ports.js";
 import type { Reply } from "./reply.js";
-import type { IxApiClientFactory } from "./ixapi/port.js";
 import type { IrrFetcher } from "./irr/types.js";
 
 export interface Services extends ChangeServices {
@@ -15,8 +14,6 @@ export interface Services extends ChangeServices {
   peeringdb: () => PeeringDbSource & { close?(): Promise<void> };
   /** Sends e-mail (drivers/mail): SMTP, or .eml files in the outbox. */
   mailer: Mailer;
-  /** IX-API clients, one per endpoint row (drivers/ixapi). */
-  ixapi?: IxApiClientFactory;
   /** IRR prefix lists through bgpq4 (drivers/irr). */
   irr?: IrrFetcher;
 }

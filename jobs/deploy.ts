@@ -49,14 +49,17 @@ export function registerDeployWorker(
       };
       // One deploy per router across every process: a job whose router another deploy holds
       // waits its turn (delayed, its attempts untouched); it never fails for the lock.
-      let row: { routerId: number } | null;
+      let row: { routerId: number | null; connectionId: number | null } | null;
       try {
         row = await getChange(services.db, changeId);
       } catch (err) {
         return fail(err);
       }
       if (!row) return "skipped";
-      const lock = await locks.tryLock(row.routerId).catch((err: unknown) => {
+      // An IX-API change has no router: it holds its connection instead, under the negated id
+      // (the same lock class; router ids are positive).
+      const lockKey = row.routerId ?? -(row.connectionId ?? 0);
+      const lock = await locks.tryLock(lockKey).catch((err: unknown) => {
         services.log.warn("could not take a router lock; the deploy waits", {
           change: changeId,
           err: errorLine(err),
@@ -72,8 +75,8 @@ export function registerDeployWorker(
         if (outcome === "deployed") {
           // Poll the router soon, so that the change's message shows the sessions come up.
           const c = await getChange(services.db, changeId);
-          if (c?.router.pollSessionState)
-            await requestPoll(services.jobs, c.routerId, 15_000).catch(() => {});
+          if (c?.router?.pollSessionState)
+            await requestPoll(services.jobs, c.router.id, 15_000).catch(() => {});
         }
         return outcome;
       } catch (err) {

@@ -65,7 +65,8 @@ export async function approveChange(s: ChangeServices, id: number, actor: Actor)
       `Change #${id} expired at ${utc(c.expiresAt)}; run the command again for a fresh one.`,
     );
   const me = actorKey(actor);
-  if (c.router.fourEyes && requestersOf(c).includes(me)) {
+  // An IX-API change (no router) is always four-eyes.
+  if ((c.router?.fourEyes ?? true) && requestersOf(c).includes(me)) {
     throw new PermissionError(
       c.requestedBy === me
         ? `You requested change #${id}; four-eyes: another approver must approve it.`

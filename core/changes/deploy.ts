@@ -12,12 +12,14 @@ import {
   loadChange,
   requestersOf,
   routerInfo,
+  routerOf,
   transitionAudit,
   type ChangeRow,
   type ChangeServices,
 } from "./model.js";
 import { planChange, ReplacedElsewhere, render, type PlanResult } from "./plan.js";
 import { plural } from "../text.js";
+import { deployIxApiChange } from "./ixapi.js";
 
 export type DeployOutcome = "deployed" | "failed" | "rolled_back" | "stale" | "skipped";
 
@@ -46,7 +48,10 @@ export async function deployChange(s: ChangeServices, id: number, attempt?: numb
     return "skipped";
   }
   const change = c;
-  const driver = s.drivers(routerInfo(change.router), { message: () => `change #${id}: ${change.summary}` });
+  // An IX-API change writes to the exchange's API, not to a router (core/changes/ixapi.ts).
+  if (change.kind === "ixapi") return deployIxApiChange(s, change);
+  const router = routerOf(change);
+  const driver = s.drivers(routerInfo(router), { message: () => `change #${id}: ${change.summary}` });
   try {
     const current = await driver.getConfig();
     const currentSha = shaOf(current);
@@ -91,10 +96,10 @@ export async function deployChange(s: ChangeServices, id: number, attempt?: numb
     }
 
     // Render and diff again: deploy only what was approved.
-    const rendered = await render(s, change.routerId);
+    const rendered = await render(s, router.id);
     const d = diffConfigs(current, rendered.config, {
-      fromName: `${change.router.name} (running)`,
-      toName: `${change.router.name} (peerbot)`,
+      fromName: `${router.name} (running)`,
+      toName: `${router.name} (peerbot)`,
     });
     if (d.diffSha256 !== change.diffSha256) return await replaceStale(s, change);
     await step(
@@ -188,7 +193,7 @@ async function makePermanent(s: ChangeServices, c: ChangeRow, driver: RouterDriv
   } catch (err) {
     if (err instanceof DriverError && err.transient) throw err;
   }
-  const rendered = await render(s, c.routerId);
+  const rendered = await render(s, routerOf(c).id);
   if (shaOf(rendered.config) !== c.configSha256)
     throw new VerifyFailed(
       "the router runs the approved configuration unconfirmed, and peerbot now renders another one; rolled back",
@@ -203,7 +208,7 @@ async function replaceStale(s: ChangeServices, c: ChangeRow): Promise<DeployOutc
   let next: PlanResult;
   try {
     next = await planChange(s, {
-      routerId: c.routerId,
+      routerId: routerOf(c).id,
       summary: c.summary,
       actor: actorOf(c),
       requesters: requestersOf(c),
@@ -297,5 +302,5 @@ async function configuredPeers(s: ChangeServices, c: ChangeRow): Promise<void> {
                      union select "autonomousSystemId" from "DirectSession" where id = any($2::int[]))`,
     [ids("ixp"), ids("direct")],
   );
-  if (rows.length) await markConfigured(s.db, c.routerId, rows);
+  if (rows.length && c.routerId !== null) await markConfigured(s.db, c.routerId, rows);
 }

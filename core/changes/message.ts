@@ -13,6 +13,7 @@ import {
   CHANGE_STATUS,
   errorLine,
   loadChange,
+  targetName,
   utc,
   type ChangeRow,
   type ChangeServices,
@@ -86,7 +87,7 @@ export function changeReply(
   const requester = people.of(c.requestedBy, c.requestedByName);
   return {
     kind: st.kind,
-    title: clip(changeTitle(c, c.router.name), 200),
+    title: clip(changeTitle(c, targetName(c)), 200),
     text: lines.join("\n"),
     fields: [
       { label: "Requested by", value: requester, inline: true },
@@ -95,7 +96,12 @@ export function changeReply(
       ...(c.status === "pending" ? [{ label: "Expires", value: utc(c.expiresAt), inline: true }] : []),
     ],
     code: c.diff
-      ? { language: "diff", content: maskSecrets(c.diff, c.router.platform), filename: `change-${c.id}.diff` }
+      ? {
+          language: "diff",
+          // An IX-API change's diff is MAC addresses in words: nothing in it is secret.
+          content: c.router ? maskSecrets(c.diff, c.router.platform) : c.diff,
+          filename: `change-${c.id}.diff`,
+        }
       : undefined,
     context: `change #${c.id} · diff sha256 ${c.diffSha256.slice(0, 16)} · against config sha256 ${c.baseSha256.slice(0, 16)}`,
     buttons:
@@ -107,7 +113,9 @@ export function changeReply(
               style: "primary",
               confirm: {
                 title: `Approve change #${c.id}?`,
-                text: `This deploys the diff above to ${c.router.name}.`,
+                text: c.router
+                  ? `This deploys the diff above to ${c.router.name}.`
+                  : `This writes the change above to the IX-API of ${targetName(c)}.`,
                 confirm: "Approve",
                 deny: "Cancel",
               },
@@ -131,7 +139,7 @@ function changeOutcome(c: ChangeRow): Reply {
     .join(" ");
   return {
     kind: st.kind,
-    text: `${who} change #${c.id} on ${c.router.name}: ${st.label}${c.reason ? ` (${stepWithPerson(clip(c.reason, 300), people, c.approvals)})` : ""}.`,
+    text: `${who} change #${c.id} on ${targetName(c)}: ${st.label}${c.reason ? ` (${stepWithPerson(clip(c.reason, 300), people, c.approvals)})` : ""}.`,
     context: clip(c.summary, 200),
     track: `outcome:${changeObject(c.id)}:${c.status}`,
     mentions: people.list,

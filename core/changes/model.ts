@@ -7,6 +7,7 @@ import type { SecretBox } from "../crypto.js";
 import type { Database, Prisma, SessionStatus } from "../db.js";
 import { UserError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { IxApiClientFactory } from "../ixapi/port.js";
 import type { Clock, DriverFactory, JobQueue, Notifier, RouterInfo } from "../ports.js";
 import type { Reply } from "../reply.js";
 import type { Actor } from "../roles.js";
@@ -26,6 +27,8 @@ export interface ChangeServices {
   secrets?: SecretBox;
   log: Logger;
   drivers: DriverFactory;
+  /** IX-API clients, one per endpoint row (drivers/ixapi), for IX-API changes. */
+  ixapi?: IxApiClientFactory;
 }
 
 /** A session status change that a change carries: applied on deploy, undone on reject/expiry. */
@@ -39,6 +42,25 @@ export interface Effect {
 }
 
 export type ChangeRow = Prisma.ChangeRequestGetPayload<{ include: { router: true; approvals: true } }>;
+
+/** A router as a change carries it. */
+export type RouterRow = Prisma.RouterGetPayload<object>;
+
+/**
+ * The router of a router change. An IX-API change (kind ixapi, core/changes/ixapi.ts) has none:
+ * the steps that talk to a router are never reached for it, and this says so if one is.
+ */
+export function routerOf(c: { id: number; router: RouterRow | null }): RouterRow {
+  if (!c.router) throw new Error(`change #${c.id} is an IX-API change and has no router`);
+  return c.router;
+}
+
+/** What a change is for, by name: its router, or the IXP connection of an IX-API change. */
+export function targetName(c: { router: { name: string } | null; payload: unknown }): string {
+  if (c.router) return c.router.name;
+  const t = (c.payload as { target?: unknown } | null)?.target;
+  return typeof t === "string" && t ? t : "IX-API";
+}
 
 export type ChangeStatus = ChangeRow["status"];
 
@@ -82,7 +104,7 @@ export const requestersOf = (c: { requesters: string[]; requestedBy: string }) =
 
 export const actorKey = (a: Actor) => `${a.platform}:${a.userId}`;
 
-export function routerInfo(r: ChangeRow["router"]): RouterInfo {
+export function routerInfo(r: RouterRow): RouterInfo {
   return {
     id: r.id,
     name: r.name,
@@ -105,7 +127,7 @@ export async function loadChange(db: Database, id: number): Promise<ChangeRow | 
 export async function transitionAudit(
   s: ChangeServices,
   actor: Actor | null,
-  change: { id: number; routerId: number },
+  change: { id: number; routerId: number | null; connectionId?: number | null },
   what: string,
   message = "",
 ) {
@@ -116,7 +138,10 @@ export async function transitionAudit(
     args: `#${change.id}`,
     outcome: "ok",
     message,
-    objects: [changeObject(change.id), `router:${change.routerId}`],
+    objects: [
+      changeObject(change.id),
+      change.routerId !== null ? `router:${change.routerId}` : `connection:${change.connectionId ?? 0}`,
+    ],
   }).catch((err: unknown) => s.log.error("audit write failed", { err }));
 }
 

@@ -19,6 +19,7 @@ import {
   transitionAudit,
   utc,
   type ChangeRow,
+  type RouterRow,
   type ChangeServices,
   type Effect,
 } from "./model.js";
@@ -102,11 +103,7 @@ export async function render(s: Pick<ChangeServices, "db" | "secrets">, routerId
 }
 
 /** The router's configuration now, through its driver. */
-export async function currentConfig(
-  s: ChangeServices,
-  router: ChangeRow["router"],
-  summary = "",
-): Promise<string> {
+export async function currentConfig(s: ChangeServices, router: RouterRow, summary = ""): Promise<string> {
   const driver = s.drivers(routerInfo(router), { message: () => summary });
   try {
     return await driver.getConfig();
@@ -131,11 +128,7 @@ export function changeConfig(s: Pick<ChangeServices, "secrets">, c: { config: st
 }
 
 /** Reads the router's configuration; any failure, the driver's set-up included, is one sentence. */
-export async function readConfigOrSay(
-  s: ChangeServices,
-  router: ChangeRow["router"],
-  summary = "",
-): Promise<string> {
+export async function readConfigOrSay(s: ChangeServices, router: RouterRow, summary = ""): Promise<string> {
   try {
     return await currentConfig(s, router, summary);
   } catch (err) {
@@ -150,7 +143,7 @@ export async function readConfigOrSay(
 export async function diffRouter(s: ChangeServices, routerId: number) {
   const router = (await s.db.prisma.router.findUniqueOrThrow({
     where: { id: routerId },
-  })) as ChangeRow["router"];
+  })) as RouterRow;
   const rendered = await render(s, router.id);
   const current = await readConfigOrSay(s, router);
   const d = diffConfigs(current, rendered.config, {
@@ -169,7 +162,7 @@ export async function planChange(s: ChangeServices, input: PlanInput): Promise<P
   const router = await s.db.prisma.router.findUniqueOrThrow({ where: { id: input.routerId } });
   await assertUnlocked(s, router.id, router.name, input.replaces?.id);
   const rendered = await render(s, router.id);
-  const current = await readConfigOrSay(s, router as ChangeRow["router"], input.summary);
+  const current = await readConfigOrSay(s, router as RouterRow, input.summary);
   const d = diffConfigs(current, rendered.config, {
     fromName: `${router.name} (running)`,
     toName: `${router.name} (peerbot)`,

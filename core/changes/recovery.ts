@@ -19,6 +19,7 @@ import {
   PLANNING_GRACE_MS,
   RECONCILE_GRACE_MS,
   requireChange,
+  routerOf,
   transitionAudit,
   type ChangeRow,
   type ChangeServices,
@@ -26,6 +27,7 @@ import {
 } from "./model.js";
 import { currentConfig } from "./plan.js";
 import { deployJobId } from "./refs.js";
+import { finishIxApiDeployed, macPayloadOf, readIxApi } from "./ixapi.js";
 
 /**
  * Ends a deploy whose retries ran out: from what the router has now, if it can be read
@@ -43,6 +45,25 @@ export async function giveUpDeploy(s: ChangeServices, id: number, why: string): 
     if (n.count === 0) return "skipped";
   }
   const fresh = (await loadChange(s.db, id)) as ChangeRow;
+  if (fresh.kind === "ixapi") {
+    // No confirm timer at an exchange: what it lists is what stays.
+    const seen = fresh.phase === "confirmed" ? "approved" : await readIxApi(s, fresh);
+    if (seen === "approved" && (await finishIxApiDeployed(s, fresh))) return "deployed";
+    const p = macPayloadOf(fresh);
+    const tail =
+      seen === "base"
+        ? `the IXP still lists ${p.before.join(", ") || "no MAC"}`
+        : seen === "other"
+          ? "the IXP lists neither the approved MACs nor the ones before the change: see `ix`"
+          : "the IX-API could not be read";
+    await finish(
+      s,
+      fresh,
+      "failed",
+      clip(`${why}; ${tail}; our record keeps ${p.previousMac || "no MAC"}`, 480),
+    );
+    return "failed";
+  }
   if (fresh.phase === "confirmed") return finishDeployed(s, fresh);
   const seen = await readRouter(s, fresh);
   const tail =
@@ -52,7 +73,7 @@ export async function giveUpDeploy(s: ChangeServices, id: number, why: string): 
         ? "the router runs the configuration from before this change"
         : seen === "other"
           ? "the router runs neither the approved configuration nor the one before it: see `diff " +
-            fresh.router.name +
+            routerOf(fresh).name +
             "`"
           : "the router could not be read; an unconfirmed commit is undone by the router's own timer";
   await finish(s, fresh, "failed", clip(`${why}; ${tail}`, 480));
@@ -62,8 +83,9 @@ export async function giveUpDeploy(s: ChangeServices, id: number, why: string): 
 type RouterSeen = "approved" | "base" | "other" | "unreachable";
 
 async function readRouter(s: ChangeServices, c: ChangeRow): Promise<RouterSeen> {
+  if (c.kind === "ixapi") return readIxApi(s, c);
   try {
-    const sha = shaOf(await currentConfig(s, c.router, `change #${c.id}`));
+    const sha = shaOf(await currentConfig(s, routerOf(c), `change #${c.id}`));
     return sha === c.configSha256 ? "approved" : sha === c.baseSha256 ? "base" : "other";
   } catch {
     return "unreachable";
@@ -191,16 +213,18 @@ export async function abandonChange(
   const data = { reason: why, deployAttempt: c.deployAttempt + 1, decidedAt: s.clock.now() };
   const from: ChangeStatus[] = ["planning", "queued", "deploying"];
   const ended =
-    seen === "approved"
-      ? await endChange(
-          s,
-          c,
-          from,
-          "deployed",
-          { ...data, deployedAt: s.clock.now(), phase: "confirmed" },
-          "onDeploy",
-        )
-      : await endChange(s, c, from, "failed", data, "onRevert");
+    seen === "approved" && c.kind === "ixapi"
+      ? await finishIxApiDeployed(s, c, from, data)
+      : seen === "approved"
+        ? await endChange(
+            s,
+            c,
+            from,
+            "deployed",
+            { ...data, deployedAt: s.clock.now(), phase: "confirmed" },
+            "onDeploy",
+          )
+        : await endChange(s, c, from, "failed", data, "onRevert");
   if (!ended) throw notOpen(await requireChange(s, id));
   await transitionAudit(s, actor, c, "abandon", why);
   await refreshMessage(s, id);

@@ -469,7 +469,12 @@ async function sessionsConfigured(s: Services, input: ComposeInput): Promise<Com
         `Change #${change.id} is not deployed (it is ${change.status.replace(/_/g, " ")}), so its sessions are not up to announce.`,
         `\`change ${change.id}\` shows where it stands; its peers can be told once it is deployed.`,
       );
-    routerId = change.routerId;
+    if (!change.router)
+      throw new UserError(
+        `Change #${change.id} changed a connection at an exchange, not a router's sessions; there is nobody to announce sessions to.`,
+        "`change <id>` of a `peer` change gives its peers' sessions.",
+      );
+    routerId = change.routerId as number;
     localAsId ??= change.router.localAsId;
     if (!ids) {
       const effects = effectsOf(change).filter((e) => e.onDeploy === "enabled");

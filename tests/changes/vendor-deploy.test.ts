@@ -93,7 +93,7 @@ async function peerAndApprove(asn: number): Promise<ChangeRow> {
 
 /** What the change approved (stored sealed): rendered again, and proven the same by its hash. */
 async function approvedConfig(c: ChangeRow): Promise<string> {
-  const r = await renderRouterConfig(db, c.routerId, { secretBox: services.secrets });
+  const r = await renderRouterConfig(db, c.routerId!, { secretBox: services.secrets });
   expect(sha256(r.config)).toBe(c.configSha256);
   return r.config;
 }

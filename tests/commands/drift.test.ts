@@ -97,7 +97,7 @@ describe("drift", () => {
       where: { id },
       include: { router: true },
     });
-    expect(change.router.name).toBe("edge1.lon");
+    expect(change.router!.name).toBe("edge1.lon");
     expect(changeConfig(services, change)).toContain(
       `receive limit ${google.ipv4MaxPrefixes} action restart;`,
     );

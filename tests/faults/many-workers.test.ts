@@ -115,7 +115,7 @@ describe("three workers, twenty routers, sixty changes", () => {
     expect(overlaps(commits)).toEqual([]);
     // And each router ends with its last change's configuration.
     for (const name of fleet.routers) {
-      const last = rows.filter((c) => c.router.name === name).at(-1)!;
+      const last = rows.filter((c) => c.router!.name === name).at(-1)!;
       const file = readFileSync(path.join(fleet.dataDir, "routers", name, "bgp.conf"), "utf8");
       expect(sha256(file), name).toBe(last.configSha256);
     }

@@ -149,7 +149,7 @@ describe("PostgreSQL taken away mid-way", () => {
     expect((await getChange(db, draft.id))?.status).toBe("failed");
     // The next, unrelated change carries no trace of them.
     const next = await planChange(services, {
-      routerId: draft.routerId,
+      routerId: draft.routerId!,
       summary: "deploy edge1.lon",
       actor: alice,
       effects: [],

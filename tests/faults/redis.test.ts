@@ -162,7 +162,7 @@ describe("the deploy queue when Redis fails", () => {
     // The router is moved to a BIRD host that refuses connections before the approval.
     const closed = await (await import("../helpers/throwaway.js")).freePort();
     await t.db.prisma.router.update({
-      where: { id: c.routerId },
+      where: { id: c.routerId! },
       data: {
         platform: "bird2",
         hostname: "127.0.0.1",
@@ -185,11 +185,11 @@ describe("the deploy queue when Redis fails", () => {
     // Unlocked: a new change can be made for the router.
     const { planChange } = await import("../../core/changes.js");
     await t.db.prisma.router.update({
-      where: { id: c.routerId },
+      where: { id: c.routerId! },
       data: { platform: "file", hostname: "", port: 22, configPath: "", credentialEnv: "" },
     });
     const next = await planChange(t.services, {
-      routerId: c.routerId,
+      routerId: c.routerId!,
       summary: "again",
       actor: alice,
       effects: [],

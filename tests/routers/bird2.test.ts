@@ -197,7 +197,7 @@ describe.skipIf(unavailable)(
       expect(after.steps.filter((l) => l.startsWith("committed"))).toHaveLength(1);
       expect((await session()).status).toBe("enabled");
       // getConfig says what BIRD runs (the file on disk was the new one until then).
-      const driver = flow.services.drivers(routerInfo(after.router));
+      const driver = flow.services.drivers(routerInfo(after.router!));
       try {
         expect(sha256(await driver.getConfig())).toBe(after.baseSha256);
       } finally {

@@ -193,7 +193,7 @@ describe.skipIf(unavailable)(
       const after = (await getChange(flow.db, id))!;
       expect(after.status).toBe("rolled_back");
       expect((await session()).status).toBe("enabled");
-      const driver = flow.services.drivers(routerInfo(after.router));
+      const driver = flow.services.drivers(routerInfo(after.router!));
       try {
         expect(sha256(await driver.getConfig())).toBe(after.baseSha256);
       } finally {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ChangeRequest" ALTER COLUMN "routerId" DROP NOT NULL;
