@@ -28,7 +28,7 @@ import {
   type ChangeRow,
   type ChangeServices,
 } from "./model.js";
-import { lockedError } from "./plan.js";
+import { lockedError, supersedeOpen } from "./plan.js";
 import { endChange } from "./effects.js";
 
 /** ChangeServices, whose `ixapi` member an IX-API change needs. */
@@ -242,17 +242,7 @@ export async function planMacChange(s: IxApiChangeServices, input: MacChangeInpu
       },
       include: { router: true, approvals: true },
     });
-    if (open.length) {
-      await tx.changeRequest.updateMany({
-        where: { id: { in: open.map((c) => c.id) } },
-        data: {
-          status: "superseded",
-          reason: `superseded by change #${created.id}`,
-          decidedAt: s.clock.now(),
-        },
-      });
-      await tx.changeApproval.deleteMany({ where: { changeId: { in: open.map((c) => c.id) } } });
-    }
+    await supersedeOpen(tx, open, created.id, s.clock.now());
     return { change: created, superseded: open.map((c) => c.id) };
   });
   await transitionAudit(s, input.actor, change, "create", summary);

@@ -239,17 +239,7 @@ export async function planChange(s: ChangeServices, input: PlanInput): Promise<P
         include: { router: true, approvals: true },
       });
     }
-    if (open.length) {
-      await tx.changeRequest.updateMany({
-        where: { id: { in: open.map((c) => c.id) } },
-        data: {
-          status: "superseded",
-          reason: `superseded by change #${created.id}`,
-          decidedAt: s.clock.now(),
-        },
-      });
-      await tx.changeApproval.deleteMany({ where: { changeId: { in: open.map((c) => c.id) } } });
-    }
+    await supersedeOpen(tx, open, created.id, s.clock.now());
     return { change: created, superseded: open.map((c) => c.id) };
   });
   if (input.replaces) {
@@ -268,6 +258,22 @@ export async function planChange(s: ChangeServices, input: PlanInput): Promise<P
     await refreshMessage(s, id);
   }
   return { kind: "change", change };
+}
+
+/** Inside a planner's transaction: the open changes its new change replaces lose their approvals. */
+export async function supersedeOpen(
+  tx: Prisma.TransactionClient,
+  open: { id: number }[],
+  byId: number,
+  now: Date,
+): Promise<void> {
+  if (!open.length) return;
+  const ids = open.map((c) => c.id);
+  await tx.changeRequest.updateMany({
+    where: { id: { in: ids } },
+    data: { status: "superseded", reason: `superseded by change #${byId}`, decidedAt: now },
+  });
+  await tx.changeApproval.deleteMany({ where: { changeId: { in: ids } } });
 }
 
 export function lockedError(
