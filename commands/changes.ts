@@ -25,7 +25,13 @@ import { PermissionError, UserError } from "../core/errors.js";
 import { People, personOf, personText } from "../core/people.js";
 import { hasRole } from "../core/roles.js";
 import { denial } from "./dispatch.js";
-import { changeRouterSessions, changeSessions, peer, type SessionChoice } from "../core/peering.js";
+import {
+  changeRouterSessions,
+  changeSessions,
+  peer,
+  peerRouteServers,
+  type SessionChoice,
+} from "../core/peering.js";
 import { findIxps } from "../core/ixp.js";
 import { parseIp } from "../core/render/ip.js";
 import { commandAction } from "./intents.js";
@@ -44,29 +50,59 @@ export function changesReply(changes: ChangeRow[], ctx: CommandContext, lead: st
   return { ...first, text: `${lead}\n${first.text ?? ""}`, followUps: rest };
 }
 
-const peerUsage = "peer <AS> at <IXP> [v4|v6] [router <name>]";
+const peerUsage = "peer <AS>|rs at <IXP> [v4|v6] [router <name>]";
+
+/** The network to peer with: an AS number, or `rs` for the IXP's route servers. */
+const peerTargetArg = z
+  .string({
+    error: "Say which network: give the peer's AS number, e.g. AS6939, or rs for the route servers.",
+  })
+  .transform((s, ctx) => {
+    if (s.trim().toLowerCase() === "rs") return "rs" as const;
+    const asn = asnArg("the peer's AS number").safeParse(s);
+    if (asn.success) return asn.data;
+    for (const issue of asn.error.issues) ctx.addIssue({ code: "custom", message: issue.message });
+    return z.NEVER;
+  });
 
 export const peerCommand = defineCommand({
   name: "peer",
-  summary: "Create sessions with a network at an IXP from PeeringDB, and post the router diff for approval.",
+  summary:
+    "Create sessions with a network at an IXP from PeeringDB (or, with rs, with the IXP's route servers), and post the router diff for approval.",
   usage: peerUsage,
-  examples: ["peer AS6939 at LINX", 'peer 714 @ "LINX LON1" v6', "peer AS6939 at linx router edge1.lon"],
+  examples: [
+    "peer AS6939 at LINX",
+    'peer 714 @ "LINX LON1" v6',
+    "peer AS6939 at linx router edge1.lon",
+    "peer rs at LINX",
+    "peer rs at de-cix on edge1.fra ipv6",
+  ],
   role: "operator",
-  args: { positional: ["asn", "ixp"], rest: true, flags: ["v4", "v6"], keywords: [{ name: "router" }] },
+  args: {
+    positional: ["asn", "ixp"],
+    rest: true,
+    flags: ["v4", "v6", "ipv4", "ipv6"],
+    keywords: [{ name: "router" }],
+  },
   schema: z
     .object({
-      asn: asnArg("the peer's AS number"),
+      asn: peerTargetArg,
       ixp: ixpArg,
       v4: z.boolean().optional(),
       v6: z.boolean().optional(),
+      ipv4: z.boolean().optional(),
+      ipv6: z.boolean().optional(),
       router: z
         .string()
         .min(1, "Say which router after `router`, e.g. router edge1.lon.")
         .max(100, "That router name is too long.")
         .optional(),
     })
+    .transform(({ ipv4, ipv6, ...a }) => ({ ...a, v4: a.v4 || ipv4, v6: a.v6 || ipv6 }))
     .refine((a) => !(a.v4 && a.v6), { message: "Say v4 or v6, not both; say neither for both families." }),
   async handler(args, ctx) {
+    if (args.asn === "rs") return peerRsHandler({ ...args, asn: "rs" }, ctx);
+    const asn = args.asn;
     const s = ctx.services;
     const ixp = await resolveIxpArg(
       s.db,
@@ -74,7 +110,7 @@ export const peerCommand = defineCommand({
       (slug) =>
         [
           "peer",
-          `AS${args.asn}`,
+          `AS${asn}`,
           "at",
           quoteWord(slug),
           args.v4 ? "v4" : "",
@@ -85,27 +121,78 @@ export const peerCommand = defineCommand({
           .join(" "),
       peerUsage,
     );
-    ctx.objects.push(`ixp:${ixp.id}`, `as:${args.asn}`);
+    ctx.objects.push(`ixp:${ixp.id}`, `as:${asn}`);
     const r = await peer(s, {
-      asn: args.asn,
+      asn,
       ixp,
       family: args.v4 ? "ipv4" : args.v6 ? "ipv6" : undefined,
       routerName: args.router,
       actor: ctx.actor,
     });
-    const unchanged = r.unchanged.length
-      ? ` ${r.unchanged.join(", ")} already ${r.unchanged.length === 1 ? "has" : "have"} them: nothing to deploy there.`
-      : "";
+    const unchanged = unchangedText(r.unchanged);
     const replaced = r.replaced.length
-      ? ` Replaces ${clip(r.replaced.map((x) => `AS${x.asn} (${x.asName}) on ${x.ipAddress}`).join(", "), 200)}: PeeringDB now lists ${r.replaced.length === 1 ? "that address" : "those addresses"} for AS${args.asn}.`
+      ? ` Replaces ${clip(r.replaced.map((x) => `AS${x.asn} (${x.asName}) on ${x.ipAddress}`).join(", "), 200)}: PeeringDB now lists ${r.replaced.length === 1 ? "that address" : "those addresses"} for AS${asn}.`
       : "";
     const idle = r.notOperational
       ? ` ${r.notOperational} of its port${r.notOperational === 1 ? "" : "s"} there ${r.notOperational === 1 ? "is" : "are"} not operational in PeeringDB: no session on ${r.notOperational === 1 ? "it" : "them"}.`
       : "";
-    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${args.asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${replaced}${idle}${unchanged}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
+    const lead = `${r.created} new session${r.created === 1 ? "" : "s"} with AS${asn} (${r.asName}) at ${ixp.name}, in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${replaced}${idle}${unchanged}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
     return changesReply(r.changes, ctx, lead);
   },
 });
+
+const unchangedText = (routers: string[]) =>
+  routers.length
+    ? ` ${routers.join(", ")} already ${routers.length === 1 ? "has" : "have"} them: nothing to deploy there.`
+    : "";
+
+/**
+ * `peer rs at <IXP> [v4|v6] [router <name>]` (also `on <router>` after the IXP): sessions with
+ * the IXP's route servers (core/peering.ts peerRouteServers), answered with the change.
+ */
+async function peerRsHandler(
+  args: { asn: "rs"; ixp: string; v4?: boolean; v6?: boolean; router?: string },
+  ctx: CommandContext,
+): Promise<Reply> {
+  const s = ctx.services;
+  let { ixp: ixpText, router } = args;
+  // "on" is noise to the grammar: `peer rs at LINX on edge1.lon` arrives as "LINX edge1.lon".
+  // When the whole text names no IXP and its last word is one of our routers, that is the router.
+  const words = ixpText.split(/\s+/).filter(Boolean);
+  if (!router && words.length > 1 && !(await findIxps(s.db, ixpText)).length) {
+    const last = await findRouterByName(s.db, words[words.length - 1]!);
+    if (last) {
+      router = last.name;
+      ixpText = words.slice(0, -1).join(" ");
+    }
+  }
+  const family = args.v4 ? "ipv4" : args.v6 ? "ipv6" : undefined;
+  const ixp = await resolveIxpArg(
+    s.db,
+    ixpText,
+    (slug) =>
+      [
+        "peer rs at",
+        quoteWord(slug),
+        args.v4 ? "v4" : "",
+        args.v6 ? "v6" : "",
+        router ? `router ${router}` : "",
+      ]
+        .filter(Boolean)
+        .join(" "),
+    peerUsage,
+  );
+  ctx.objects.push(`ixp:${ixp.id}`);
+  const r = await peerRouteServers(s, { ixp, family, routerName: router, actor: ctx.actor });
+  for (const n of r.networks) ctx.objects.push(`as:${n.asn}`);
+  const who = clip(r.networks.map((n) => `AS${n.asn} (${n.name})`).join(", "), 200);
+  const from = r.source === "ix-api" ? "the IX-API" : "PeeringDB";
+  const replaced = r.replaced.length
+    ? ` Replaces ${clip(r.replaced.map((x) => `AS${x.asn} (${x.asName}) on ${x.ipAddress}`).join(", "), 200)}: ${from} lists ${r.replaced.length === 1 ? "that address" : "those addresses"} for a route server.`
+    : "";
+  const lead = `${r.created} new route-server session${r.created === 1 ? "" : "s"} with ${who} at ${ixp.name} (route servers from ${from}), in provisioning${r.existing ? `; ${r.existing} already existed` : ""}.${replaced}${unchangedText(r.unchanged)}${r.changes.length ? " An approver other than you must approve the diff." : ""}`;
+  return changesReply(r.changes, ctx, lead);
+}
 
 const sessionUsage = "session <AS> at <IXP> | on <router> [<ip>] [all] enable|disable|remove";
 

@@ -3,7 +3,9 @@
 // same address family), a session in `provisioning`, unless we already have one with it on
 // that address; a session of another network on an address the exchange has since given to
 // this one is marked for removal in the same change. Then a change per router carrying those
-// sessions. Also enable/disable/remove of existing sessions.
+// sessions. `peer rs at <IXP>` does the same with the IXP's route servers (core/ixapi/
+// route-servers.ts), flagging the sessions as route-server ones. Also enable/disable/remove of
+// existing sessions.
 import { specialAsn } from "./asn.js";
 import { clip, singleLine } from "./text.js";
 import {
@@ -33,6 +35,7 @@ import {
   type HistoryEntry,
   type Tx,
 } from "./history.js";
+import { routeServersOf, type RouteServer } from "./ixapi/route-servers.js";
 import type { IxpRef } from "./ixp.js";
 import type { Actor } from "./roles.js";
 
@@ -189,22 +192,21 @@ function replacedText(replaced: ReplacedSession[]): string {
   return each.length > 2 ? `${shown} and ${each.length - 2} more` : shown;
 }
 
-export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerResult> {
-  const { db } = s;
-  await assertPeerable(db, req.asn);
+/** Our usable connections at the IXP (on `routerName` when given), or the sentence why none. */
+async function connectionsAt(db: Database, ixpId: number, routerName: string | undefined) {
   const ixp = await db.prisma.internetExchange.findUniqueOrThrow({
-    where: { id: req.ixp.id },
+    where: { id: ixpId },
     include: {
       connections: { where: USABLE_CONNECTION, include: { router: true }, orderBy: { id: "asc" } },
     },
   });
   const ixpName = singleLine(ixp.name, NAME_MAX);
   let connections = ixp.connections;
-  if (req.routerName) {
-    connections = connections.filter((c) => c.router?.name === req.routerName);
+  if (routerName) {
+    connections = connections.filter((c) => c.router?.name === routerName);
     if (!connections.length) {
       throw new UserError(
-        `We have no enabled connection to ${ixpName} on router ${clip(req.routerName, 40)}.`,
+        `We have no enabled connection to ${ixpName} on router ${clip(routerName, 40)}.`,
         `\`ix ${ixp.slug}\` shows our connections there.`,
       );
     }
@@ -215,6 +217,131 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
       `\`ix ${ixp.slug}\` shows our connections there.`,
     );
   }
+  return { ixp, ixpName, connections };
+}
+
+type UsableConnection = Awaited<ReturnType<typeof connectionsAt>>["connections"][number];
+
+/** A session asked for: with the network `asn` (its AutonomousSystem row `asId`) on `ip`. */
+interface WantedSession {
+  asn: number;
+  asId: number;
+  asName: string;
+  ip: string;
+}
+
+/**
+ * The sessions `peer` and `peer rs` ask for, on each of `connections` with an address of the
+ * session's family, created in `provisioning` (or a requested or decommissioned one of the same
+ * network on the address taken up again) unless one already covers the address; another
+ * network's session on the address is marked for removal. All in one transaction with a draft
+ * change per router carrying them as effects, so that a rejected change undoes them and no
+ * failure leaves one without its change. The drafts are not planned yet (planDrafts).
+ */
+async function addSessions(
+  s: ChangeServices,
+  req: {
+    ixpName: string;
+    connections: UsableConnection[];
+    wanted: WantedSession[];
+    isRouteServer: boolean;
+    summary: string;
+    actor: Actor;
+    author: HistoryAuthor;
+  },
+) {
+  const byRouter = new Map<number, Effect[]>();
+  const drafts = new Map<number, number>();
+  const replaced: ReplacedSession[] = [];
+  let summary = req.summary;
+  let created = 0;
+  let existing = 0;
+  const history: HistoryEntry[] = [];
+  const addresses = [...new Set(req.wanted.map((w) => w.ip))];
+  // As core/objects/repr.ts names an IXP session.
+  const repr = (ip: string) => `${singleLine(req.ixpName, 100)} ${ip}`;
+  await s.db.prisma.$transaction(async (tx) => {
+    const ids = req.connections.map((c) => c.id);
+    // One `peer` at a time on these connections, so the sessions read here stay true.
+    await tx.$queryRaw`select id from "Connection" where id = any(${ids}::int[]) order by id for update`;
+    const known = await sessionsOnAddresses(tx, ids, addresses);
+    for (const conn of req.connections) {
+      const routerId = conn.routerId as number;
+      for (const { asn, asId, asName, ip } of req.wanted) {
+        const fam = familyOf(ip);
+        const own = fam === "ipv4" ? conn.ipv4Address : conn.ipv6Address;
+        if (!own) continue;
+        const here = known.filter((k) => k.connectionId === conn.id && k.host === ip);
+        const mine = here.filter((k) => k.asn === asn);
+        if (mine.some((k) => covers(k.status))) {
+          existing++;
+          continue;
+        }
+        const effects = byRouter.get(routerId) ?? [];
+        byRouter.set(routerId, effects);
+        // The exchange gave this address to the peer: another network's session on it goes.
+        for (const old of here) {
+          if (old.asn === asn || !REPLACED_STATUSES.includes(old.status)) continue;
+          await tx.ixpSession.update({ where: { id: old.id }, data: { status: "decommissioning" } });
+          history.push(statusEntry("ixp-session", old.id, repr(ip), old.status, "decommissioning"));
+          effects.push({ kind: "ixp", id: old.id, onDeploy: "decommissioned", onRevert: old.status });
+          replaced.push({ asn: old.asn, asName: singleLine(old.asName, NAME_MAX), ipAddress: ip });
+          old.status = "decommissioning";
+        }
+        // A requested or decommissioned session of the peer's on the address is taken up again.
+        const again = mine[0];
+        const session = again
+          ? await tx.ixpSession.update({
+              where: { id: again.id },
+              data: { status: "provisioning", ...(req.isRouteServer ? { isRouteServer: true } : {}) },
+            })
+          : await tx.ixpSession.create({
+              data: {
+                autonomousSystemId: asId,
+                connectionId: conn.id,
+                ipAddress: storedAddress(ip, own, here),
+                isRouteServer: req.isRouteServer,
+                status: "provisioning",
+              },
+            });
+        history.push(
+          again
+            ? statusEntry("ixp-session", again.id, repr(ip), again.status, "provisioning")
+            : { type: "ixp-session", id: session.id, repr: repr(ip), action: "create", after: session },
+        );
+        if (!again) {
+          const len = /\/(\d+)$/.exec(session.ipAddress)?.[1];
+          known.push({
+            id: session.id,
+            connectionId: conn.id,
+            host: ip,
+            masklen: len ? Number(len) : fam === "ipv4" ? 32 : 128,
+            asn,
+            asName,
+            status: "provisioning",
+          });
+        }
+        created++;
+        effects.push({
+          kind: "ixp",
+          id: session.id,
+          onDeploy: "enabled",
+          onRevert: again ? again.status : "delete",
+        });
+      }
+    }
+    if (replaced.length) summary += `, replacing ${replacedText(replaced)}`;
+    await recordChanges(tx, req.author, history);
+    for (const [routerId, effects] of byRouter)
+      drafts.set(routerId, await draftChange(tx, s, { routerId, summary, actor: req.actor, effects }));
+  });
+  return { created, existing, replaced, summary, byRouter, drafts };
+}
+
+export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerResult> {
+  const { db } = s;
+  await assertPeerable(db, req.asn);
+  const { ixp, ixpName, connections } = await connectionsAt(db, req.ixp.id, req.routerName);
   if (ixp.peeringdbIxlanId === null) {
     throw new UserError(
       `${ixpName} is not linked to PeeringDB, so peerbot cannot find AS${req.asn}'s addresses there.`,
@@ -249,106 +376,133 @@ export async function peer(s: ChangeServices, req: PeerRequest): Promise<PeerRes
   const as = await ensureAutonomousSystem(db, req.asn, { fallbackName: `AS${req.asn}`, author });
   const asName = singleLine(as.name, NAME_MAX) || `AS${req.asn}`;
 
-  // Sessions, created in one transaction with a draft change per router that carries them as
-  // effects, so that a rejected change undoes them and no failure leaves one without its change.
-  let summary = `peer AS${req.asn} ${asName} at ${ixpName}`;
-  const byRouter = new Map<number, Effect[]>();
-  const drafts = new Map<number, number>();
-  const replaced: ReplacedSession[] = [];
-  let created = 0;
-  let existing = 0;
-  const history: HistoryEntry[] = [];
-  // As core/objects/repr.ts names an IXP session.
-  const repr = (ip: string) => `${singleLine(ixp.name, 100)} ${ip}`;
-  await db.prisma.$transaction(async (tx) => {
-    const ids = connections.map((c) => c.id);
-    // One `peer` at a time on these connections, so the sessions read here stay true.
-    await tx.$queryRaw`select id from "Connection" where id = any(${ids}::int[]) order by id for update`;
-    const known = await sessionsOnAddresses(tx, ids, addresses);
-    for (const conn of connections) {
-      const routerId = conn.routerId as number;
-      for (const ip of addresses) {
-        const fam = familyOf(ip);
-        const own = fam === "ipv4" ? conn.ipv4Address : conn.ipv6Address;
-        if (!own) continue;
-        const here = known.filter((k) => k.connectionId === conn.id && k.host === ip);
-        const mine = here.filter((k) => k.asn === req.asn);
-        if (mine.some((k) => covers(k.status))) {
-          existing++;
-          continue;
-        }
-        const effects = byRouter.get(routerId) ?? [];
-        byRouter.set(routerId, effects);
-        // The exchange gave this address to the peer: another network's session on it goes.
-        for (const old of here) {
-          if (old.asn === req.asn || !REPLACED_STATUSES.includes(old.status)) continue;
-          await tx.ixpSession.update({ where: { id: old.id }, data: { status: "decommissioning" } });
-          history.push(statusEntry("ixp-session", old.id, repr(ip), old.status, "decommissioning"));
-          effects.push({ kind: "ixp", id: old.id, onDeploy: "decommissioned", onRevert: old.status });
-          replaced.push({ asn: old.asn, asName: singleLine(old.asName, NAME_MAX), ipAddress: ip });
-          old.status = "decommissioning";
-        }
-        // A requested or decommissioned session of the peer's on the address is taken up again.
-        const again = mine[0];
-        const session = again
-          ? await tx.ixpSession.update({ where: { id: again.id }, data: { status: "provisioning" } })
-          : await tx.ixpSession.create({
-              data: {
-                autonomousSystemId: as.id,
-                connectionId: conn.id,
-                ipAddress: storedAddress(ip, own, here),
-                isRouteServer: false,
-                status: "provisioning",
-              },
-            });
-        history.push(
-          again
-            ? statusEntry("ixp-session", again.id, repr(ip), again.status, "provisioning")
-            : { type: "ixp-session", id: session.id, repr: repr(ip), action: "create", after: session },
-        );
-        if (!again) {
-          const len = /\/(\d+)$/.exec(session.ipAddress)?.[1];
-          known.push({
-            id: session.id,
-            connectionId: conn.id,
-            host: ip,
-            masklen: len ? Number(len) : fam === "ipv4" ? 32 : 128,
-            asn: req.asn,
-            asName: as.name,
-            status: "provisioning",
-          });
-        }
-        created++;
-        effects.push({
-          kind: "ixp",
-          id: session.id,
-          onDeploy: "enabled",
-          onRevert: again ? again.status : "delete",
-        });
-      }
-    }
-    if (replaced.length) summary += `, replacing ${replacedText(replaced)}`;
-    await recordChanges(tx, author, history);
-    for (const [routerId, effects] of byRouter)
-      drafts.set(routerId, await draftChange(tx, s, { routerId, summary, actor: req.actor, effects }));
+  const added = await addSessions(s, {
+    ixpName: ixp.name,
+    connections,
+    wanted: addresses.map((ip) => ({ asn: req.asn, asId: as.id, asName: as.name, ip })),
+    isRouteServer: false,
+    summary: `peer AS${req.asn} ${asName} at ${ixpName}`,
+    actor: req.actor,
+    author,
   });
-  if (created === 0) {
+  if (added.created === 0) {
     throw new UserError(
-      existing
+      added.existing
         ? `We already have sessions with AS${req.asn} (${asName}) on every address at ${ixpName}.`
         : `None of AS${req.asn}'s addresses at ${ixpName} matches an address family of our connections there.`,
       `\`sessions AS${req.asn}\` lists them.`,
     );
   }
-  const { changes, unchanged } = await planDrafts(s, summary, req.actor, byRouter, drafts);
+  const { changes, unchanged } = await planDrafts(s, added.summary, req.actor, added.byRouter, added.drafts);
   return {
-    created,
-    existing,
-    replaced,
+    created: added.created,
+    existing: added.existing,
+    replaced: added.replaced,
     notOperational: rows.length - operational.length,
     changes,
     unchanged,
     asName,
+  };
+}
+
+export interface PeerRouteServersRequest {
+  ixp: IxpRef;
+  family?: "ipv4" | "ipv6";
+  routerName?: string;
+  actor: Actor;
+}
+
+export interface PeerRouteServersResult {
+  created: number;
+  existing: number;
+  replaced: ReplacedSession[];
+  changes: ChangeRow[];
+  unchanged: string[];
+  /** Where the route servers came from. */
+  source: RouteServer["source"];
+  /** The route servers' networks, `AS8714 (LINX Route Servers)`, each once. */
+  networks: { asn: number; name: string }[];
+}
+
+/**
+ * `peer rs at <IXP>`: sessions with each of the IXP's route servers (core/ixapi/route-servers.ts:
+ * the IX-API's, else PeeringDB's) on each of their addresses of a family one of our usable
+ * connections there has, flagged as route-server sessions, through a change as `peer` makes.
+ */
+export async function peerRouteServers(
+  s: ChangeServices,
+  req: PeerRouteServersRequest,
+): Promise<PeerRouteServersResult> {
+  const { db } = s;
+  const { ixp, ixpName, connections } = await connectionsAt(db, req.ixp.id, req.routerName);
+  const servers = await routeServersOf(db, ixp);
+  if (!servers.length) {
+    throw new UserError(
+      `peerbot knows no route server at ${ixpName}: ${ixp.ixapiEndpointId === null ? "the IXP has no IX-API endpoint and " : "neither its IX-API snapshot nor "}the PeeringDB mirror lists one.`,
+      ixp.ixapiEndpointId === null
+        ? "`sync` refreshes the PeeringDB mirror."
+        : `\`ixapi refresh ${ixp.slug}\` fetches the exchange's IX-API again; \`sync\` refreshes the PeeringDB mirror.`,
+    );
+  }
+  const famWord = req.family === "ipv4" ? "IPv4 " : req.family === "ipv6" ? "IPv6 " : "";
+  const ours = new Set(
+    (
+      await db.prisma.autonomousSystem.findMany({
+        where: { affiliated: true, asn: { in: servers.map((r) => BigInt(r.asn)) } },
+        select: { asn: true },
+      })
+    ).map((a) => Number(a.asn)),
+  );
+  const usable = servers
+    .filter((r) => !ours.has(r.asn))
+    .map((r) => ({ ...r, addresses: r.addresses.filter((ip) => !req.family || familyOf(ip) === req.family) }))
+    .filter((r) => r.addresses.length);
+  if (!usable.length) {
+    throw new UserError(
+      `None of the route servers peerbot knows at ${ixpName} has an ${famWord}address.`,
+      `\`ix ${ixp.slug}\` shows the exchange.`,
+    );
+  }
+  const author = chatAuthor(req.actor);
+  const networks: { asn: number; name: string }[] = [];
+  const rows = new Map<number, { id: number; name: string }>();
+  for (const r of usable) {
+    if (rows.has(r.asn)) continue;
+    const as = await ensureAutonomousSystem(db, r.asn, { fallbackName: r.name, author });
+    rows.set(r.asn, as);
+    networks.push({ asn: r.asn, name: singleLine(as.name, NAME_MAX) || `AS${r.asn}` });
+  }
+  const [first, ...more] = networks;
+  const who = `AS${first!.asn} ${first!.name}${more.length ? ` and ${more.map((n) => `AS${n.asn}`).join(", ")}` : ""}`;
+  const added = await addSessions(s, {
+    ixpName: ixp.name,
+    connections,
+    wanted: usable.flatMap((r) => {
+      const as = rows.get(r.asn)!;
+      return r.addresses.map((ip) => ({ asn: r.asn, asId: as.id, asName: as.name, ip }));
+    }),
+    isRouteServer: true,
+    summary: `peer rs ${who} at ${ixpName}`,
+    actor: req.actor,
+    author,
+  });
+  if (added.created === 0) {
+    throw new UserError(
+      added.existing
+        ? `We already have sessions with every ${famWord}address of the route servers at ${ixpName}.`
+        : `None of the route servers' addresses at ${ixpName} matches an address family of our connections there.`,
+      `\`sessions ${ixp.slug}\` lists them.`,
+    );
+  }
+  const { changes, unchanged } = await planDrafts(s, added.summary, req.actor, added.byRouter, added.drafts);
+  return {
+    created: added.created,
+    existing: added.existing,
+    replaced: added.replaced,
+    changes,
+    unchanged,
+    source: usable[0]!.source,
+    networks,
   };
 }
 

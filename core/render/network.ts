@@ -2,7 +2,7 @@
 // connections (ports) there, and the peers' autonomous systems. Each is built once per
 // render and shared by every session that refers to it.
 import type { ConnectionContext, IxpContext, PeerContext } from "./contract.js";
-import { asSets, identifier, RenderError, safeText, type Dialect } from "./escape.js";
+import { asSets, identifier, RenderError, safeText, TEXT_MAX, type Dialect } from "./escape.js";
 import { parseIp } from "./ip.js";
 import { IXP_COMM, IXP_EXPORT, IXP_IMPORT, type AsRow, type ConnRow } from "./load.js";
 import type { PolicyLevels } from "./policy.js";
@@ -66,6 +66,9 @@ export function buildIxps(
   return { ixps, ports };
 }
 
+/** What a route-server session's description ends in. */
+const ROUTE_SERVER_NOTE = " (route server)";
+
 /** The peers' autonomous systems, each built the first time a session names it. */
 export class Peers {
   private readonly rows = new Map<number, AsRow>();
@@ -105,12 +108,19 @@ export class Peers {
     return p;
   }
 
-  /** A session's description, `AS6939 Hurricane Electric`, escaped once per peer. */
-  description(peer: PeerContext): string {
-    let d = this.descriptions.get(peer.id);
+  /**
+   * A session's description, `AS6939 Hurricane Electric`, escaped once per peer; a route-server
+   * session's ends in ` (route server)`, which the dialect's length limit never cuts off.
+   */
+  description(peer: PeerContext, routeServer = false): string {
+    const key = routeServer ? -peer.id - 1 : peer.id;
+    let d = this.descriptions.get(key);
     if (d === undefined) {
-      d = safeText(`AS${peer.asn} ${peer.name}`, this.dialect);
-      this.descriptions.set(peer.id, d);
+      const base = `AS${peer.asn} ${peer.name}`;
+      d = routeServer
+        ? `${safeText(base, this.dialect, TEXT_MAX[this.dialect] - ROUTE_SERVER_NOTE.length)}${ROUTE_SERVER_NOTE}`
+        : safeText(base, this.dialect);
+      this.descriptions.set(key, d);
     }
     return d;
   }

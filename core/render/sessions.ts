@@ -261,7 +261,7 @@ export class SessionBuilder {
       address: ip.address,
       peer,
       remoteAsn: peer.asn,
-      description: this.peers.description(peer),
+      description: this.peers.description(peer, rs),
       maxPrefixes: family === 4 ? peer.ipv4MaxPrefixes : peer.ipv6MaxPrefixes,
       status,
       effectiveStatus: effective,

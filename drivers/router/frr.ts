@@ -173,12 +173,46 @@ export function frrCandidate(running: string, owned: string): string {
   return `${rest}!\n${owned}${owned.endsWith("\n") ? "" : "\n"}`;
 }
 
-/** What `frr-reload.py --test` says is left to change (its "Lines To ..." sections), or []. */
+/**
+ * A line to add that no reload makes FRR print: `no neighbor <x> enforce-first-as` (a route-server
+ * session, templates/router/README.md) where the check is off by default (FRR before 9.1), so
+ * FRR takes the line and prints nothing for it.
+ */
+const UNPRINTED_ADD = /^\s+no neighbor \S+ enforce-first-as$/;
+
+/**
+ * What `frr-reload.py --test` says is left to change (its "Lines To ..." sections), or []. A
+ * line it would add that FRR never prints once taken (UNPRINTED_ADD) is no difference, and
+ * neither is the context line left with nothing else under it.
+ */
 export function frrReloadResidue(testOutput: string): string[] {
-  return testOutput
+  const lines = testOutput
     .split("\n")
     .map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trimEnd())
-    .filter((l) => l.trim() && !/^(Lines To (Add|Delete)|=+)$/.test(l.trim()));
+    .filter((l) => l.trim());
+  const out: string[] = [];
+  let adding = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const t = l.trim();
+    if (/^Lines To (Add|Delete)$/.test(t)) {
+      adding = t === "Lines To Add";
+      continue;
+    }
+    if (/^=+$/.test(t)) continue;
+    if (!adding || /^\s/.test(l)) {
+      out.push(l);
+      continue;
+    }
+    // A context line and the lines under it (or a top-level line with none).
+    let j = i + 1;
+    while (j < lines.length && /^\s/.test(lines[j]!)) j++;
+    const under = lines.slice(i + 1, j);
+    const kept = under.filter((u) => !UNPRINTED_ADD.test(u));
+    if (!under.length || kept.length) out.push(l, ...kept);
+    i = j - 1;
+  }
+  return out;
 }
 
 /** bgpd's own complaints ("% Configure the peer-group first", "line 3: % Unknown command: ..."). */

@@ -285,6 +285,7 @@ export function frrNeighbors(text: string): Neighbor[] {
       else if (l.indent !== 1) bad();
       else if (/^address-family ipv[46] unicast$/.test(l.text)) ctx = "af";
       else if (l.text === "!" || l.text === "no bgp default ipv4-unicast") continue;
+      else if (new RegExp(`^no neighbor ${NEIGHBOR_IP} enforce-first-as$`).test(l.text)) continue;
       else {
         const m = new RegExp(`^neighbor (\\S+) (.*)$`).exec(l.text) ?? bad();
         const [, who, rest] = m;
@@ -354,6 +355,7 @@ export function eosNeighbors(text: string): Neighbor[] {
         if (!/^neighbor pb-[\w-]+ activate$/.test(l.text)) bad();
       } else if (l.indent === 3 && ctx === "bgp") {
         if (l.text === "no bgp default ipv4-unicast") continue;
+        if (new RegExp(`^no neighbor ${NEIGHBOR_IP} enforce-first-as$`).test(l.text)) continue;
         const m = /^neighbor (\S+) (.*)$/.exec(l.text) ?? bad();
         const [, who, rest] = m;
         if (/^pb-[\w-]+$/.test(who!) && /^(peer group|description .*)$/.test(rest!)) continue;
@@ -441,7 +443,7 @@ export function iosxrNeighbors(text: string): Neighbor[] {
         if (ra) out.set(current, Number(ra[1]));
         else if (/^address-family ipv[46] unicast$/.test(l.text)) ctx = "af";
         else if (
-          !/^(use neighbor-group pb-[\w-]+|local-as \d+|description .*|shutdown|password clear \S+|bfd fast-detect|ebgp-multihop \d+|session-open-mode passive-only)$/.test(
+          !/^(use neighbor-group pb-[\w-]+|local-as \d+|description .*|shutdown|password clear \S+|bfd fast-detect|ebgp-multihop \d+|session-open-mode passive-only|enforce-first-as disable)$/.test(
             l.text,
           )
         )

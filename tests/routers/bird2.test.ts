@@ -19,6 +19,7 @@ import {
   startFlow,
   type Flow,
 } from "./flow.js";
+import { LAB_IX_ID, LAB_IXLAN_ID } from "./seed.js";
 
 const unavailable = skipReason(labUnavailable(), it);
 let lab: RouterLab;
@@ -266,6 +267,39 @@ describe.skipIf(unavailable)(
       } finally {
         await driver.close();
       }
+    });
+
+    it("peer rs at Lab IX: BIRD takes the route-server session (PeeringDB's route-server network) as rendered", async () => {
+      // A route-server network at the lab's ixlan in the mirror; nothing answers on its address.
+      const now = new Date();
+      await flow.db.pool.query(
+        `insert into pdb_net (id, org_id, name, asn, info_type, info_types, status, created, updated)
+         values (990502, 1, 'Lab IX Route Servers', 64502, 'Route Server', '{Route Server}', 'ok', $1, $1)`,
+        [now],
+      );
+      await flow.db.pool.query(
+        `insert into pdb_netixlan (id, net_id, ix_id, ixlan_id, name, asn, ipaddr4, status, created, updated)
+         values (990602, 990502, $1, $2, 'Lab IX', 64502, '192.0.2.3', 'ok', $3, $3)`,
+        [LAB_IX_ID, LAB_IXLAN_ID, now],
+      );
+      const t = await flow.say("alice", "peer rs at Lab IX");
+      said += t;
+      expect(t).toContain("1 new route-server session with AS64502 (Lab IX Route Servers) at Lab IX");
+      expect(t).toMatch(/^\+template bgp pb_lab_ix_rs_v4 \{$/m);
+      expect(t).toMatch(/^\+\s+neighbor 192\.0\.2\.3 as 64502;$/m);
+      const id = newChange(t);
+      const a = await flow.say("bob", `approve ${id}`);
+      said += a;
+      expect(a).toContain("Status: deployed.");
+      const c = (await getChange(flow.db, id))!;
+      expect(await activeRevision()).toBe(c.configSha256);
+      const protocols = await lab.birdc("show protocols all");
+      expect(protocols).toContain("Neighbor address: 192.0.2.3");
+      expect(protocols).toMatch(/Neighbor AS:\s+64502/);
+      expect(protocols).toContain("AS64502 Lab IX Route Servers (route server)");
+      // The session with the peer is untouched.
+      expect(protocols).toContain(`Neighbor address: ${PEER_IP}`);
+      said += flow.out.take();
     });
   },
 );

@@ -22,6 +22,7 @@ import {
   startFlow,
   type Flow,
 } from "./flow.js";
+import { LAB_IX_ID, LAB_IXLAN_ID } from "./seed.js";
 
 const unavailable = skipReason(frrUnavailable(), it);
 let lab: RouterLab;
@@ -263,6 +264,37 @@ describe.skipIf(unavailable)(
       } finally {
         await driver.close();
       }
+    });
+
+    it("peer rs at Lab IX: bgpd takes the route-server session with its first-AS check off", async () => {
+      const now = new Date();
+      await flow.db.pool.query(
+        `insert into pdb_net (id, org_id, name, asn, info_type, info_types, status, created, updated)
+         values (990502, 1, 'Lab IX Route Servers', 64502, 'Route Server', '{Route Server}', 'ok', $1, $1)`,
+        [now],
+      );
+      await flow.db.pool.query(
+        `insert into pdb_netixlan (id, net_id, ix_id, ixlan_id, name, asn, ipaddr4, status, created, updated)
+         values (990602, 990502, $1, $2, 'Lab IX', 64502, '192.0.2.3', 'ok', $3, $3)`,
+        [LAB_IX_ID, LAB_IXLAN_ID, now],
+      );
+      const t = await flow.say("alice", "peer rs at Lab IX");
+      said += t;
+      expect(t).toMatch(/^\+ neighbor 192\.0\.2\.3 remote-as 64502$/m);
+      expect(t).toMatch(/^\+ no neighbor 192\.0\.2\.3 enforce-first-as$/m);
+      const a = await flow.say("bob", `approve ${newChange(t)}`);
+      said += a;
+      // FRR before 9.1 takes the line and prints nothing for it (its default); from 9.1 it prints it.
+      expect(a).toContain("Status: deployed.");
+      const owned = await ownedSection();
+      expect(owned).toContain("neighbor 192.0.2.3 remote-as 64502");
+      expect(owned).toContain("neighbor 192.0.2.3 description AS64502 Lab IX Route Servers (route server)");
+      const json = JSON.parse(await lab.vtysh("show bgp neighbors 192.0.2.3 json")) as Record<
+        string,
+        { remoteAs?: number }
+      >;
+      expect(json["192.0.2.3"]?.remoteAs).toBe(64502);
+      said += flow.out.take();
     });
   },
 );

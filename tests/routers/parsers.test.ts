@@ -191,6 +191,12 @@ describe("FRR configuration blocks", () => {
       "router bgp 1",
       " neighbor x peer-group",
     ]);
+    // FRR before 9.1 takes `no neighbor X enforce-first-as` (its default) and never prints it.
+    expect(
+      frrReloadResidue(
+        "Lines To Delete\n===============\nno hostname vm\n\nLines To Add\n============\nrouter bgp 1\n no neighbor 192.0.2.7 enforce-first-as\nrouter bgp 1\n no neighbor 192.0.2.8 enforce-first-as\n neighbor 192.0.2.8 shutdown\n",
+      ),
+    ).toEqual(["no hostname vm", "router bgp 1", " neighbor 192.0.2.8 shutdown"]);
     expect(
       frrErrorLines(
         "% Configure the peer-group first\nline 2: Failure to communicate[13] to bgpd\n2026-11-21 23:55:18,853 \x1b[91mWARNING\x1b[0m: x%\n% Configure the peer-group first\n",
