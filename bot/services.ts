@@ -22,6 +22,8 @@ import { peeringDbClientFromConfig } from "../drivers/peeringdb/client.js";
 import { createBgpq4Fetcher } from "../drivers/irr/bgpq4.js";
 import type { IrrFetcher } from "../core/irr/types.js";
 import { createDriverFactory } from "../drivers/router/factory.js";
+import { createIxApiClientFactory } from "../drivers/ixapi/index.js";
+import type { IxApiClientFactory } from "../core/ixapi/port.js";
 
 export interface ServiceParts {
   db: Database;
@@ -39,6 +41,8 @@ export interface ServiceParts {
   mailer?: Mailer;
   /** Another IRR client (a test's own). */
   irr?: IrrFetcher;
+  /** Another IX-API client factory (a test's own). */
+  ixapi?: IxApiClientFactory;
 }
 
 export function createServices(p: ServiceParts): Services {
@@ -67,6 +71,16 @@ export function createServices(p: ServiceParts): Services {
         bin: p.config.PEERBOT_BGPQ4,
         argsV4: p.config.PEERBOT_IRR_ARGS_IPV4.split(" "),
         argsV6: p.config.PEERBOT_IRR_ARGS_IPV6.split(" "),
+      }),
+    // Each IX-API endpoint's client is made when used: its key and secret resolved then (from
+    // the environment or stored encrypted), its tokens kept encrypted in its row.
+    ixapi:
+      p.ixapi ??
+      createIxApiClientFactory({
+        db: p.db,
+        secrets: p.secrets,
+        timeoutMs: p.config.PEERBOT_IXAPI_TIMEOUT,
+        logger: p.log,
       }),
   };
 }

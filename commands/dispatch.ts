@@ -183,7 +183,7 @@ function failure(err: unknown, services: Services, command: string): Failure {
  * The buttons core asked for as intents carry their action ids (commands/intents.ts).
  */
 /** Keywords whose value is a secret when typed in clear (refused by the commands, but kept out of the audit row too). */
-const SECRET_KEYWORDS = /^(password|passwd|secret|credential|token|key|psk)$/i;
+const SECRET_KEYWORDS = /^(password|passwd|secret|credential|token|key|psk|api[-_]?key|api[-_]?secret)$/i;
 /** Values after such a keyword that are no secret: a reference or an instruction. */
 const NOT_A_SECRET = /^(generate|none|stored|env:\S*)$/i;
 

@@ -337,6 +337,11 @@ export const configSchema = z.object({
   PEERBOT_ABANDONED_AFTER: duration.default(30 * 86_400_000),
   /** The bgpq4 binary (Debian's package installs /usr/bin/bgpq4). */
   PEERBOT_BGPQ4: z.string().trim().min(1).default("bgpq4"),
+  // --- IX-API v2 (drivers/ixapi, core/ixapi, jobs/ixapi) ---
+  /** Every call to an IX-API is bounded by this (a timeout is retried like a 5xx). */
+  PEERBOT_IXAPI_TIMEOUT: duration.default(10_000),
+  /** How often every IX-API endpoint is read again in one pass (needs Redis: `worker` or `start`). */
+  PEERBOT_IXAPI_REFRESH_INTERVAL: duration.default(3_600_000),
   // --- Inbound peering requests (POST /peering-requests on the operations server; core/inbound) ---
   /** Where verified requests are posted, as PEERBOT_ALERT_CHANNEL; unset: the endpoint is off (404). */
   PEERBOT_REQUESTS_CHANNEL: z.string().trim().regex(ALERT_CHANNEL_FORMAT, ALERT_CHANNEL_PROBLEM).optional(),

@@ -12,12 +12,19 @@ export interface IxApiNetworkServiceConfig {
   consuming_account: string;
   /** Ids of `macs` objects. */
   macs: string[];
-  /** v2: { vlan_type: "port" | "dot1q" | "qinq", vlan?, vlan_ethertype?, outer_vlan?, inner_vlan? } */
+  /** Ids of `ips` objects (read-only in v2: the exchange allocates them). */
+  ips?: string[];
+  /**
+   * v2 `VlanConfig`, one of: { vlan_type: "port" }, { vlan_type: "dot1q", vlan, vlan_ethertype? },
+   * { vlan_type: "qinq", outer_vlan, inner_vlan, outer_vlan_ethertype? }.
+   */
   vlan_config: {
     vlan_type: string;
     vlan?: number | null;
+    vlan_ethertype?: string;
     inner_vlan?: number | null;
     outer_vlan?: number | null;
+    outer_vlan_ethertype?: string;
   };
   capacity?: number | null;
   asns?: number[];
@@ -55,7 +62,15 @@ export interface IxApiIp {
   version: number;
   address: string;
   prefix_length: number;
+  managing_account?: string;
+  consuming_account?: string;
+  fqdn?: string | null;
+  /**
+   * Not a field of the v2 `IpAddress` object (v2 links an IP from the config's `ips` list):
+   * the client fills it from that list, so core can join without a second lookup.
+   */
   network_service_config?: string | null;
+  /** Not a v2 field either (a route server's own addresses are its `ip_v4`/`ip_v6`); kept if sent. */
   network_feature?: string | null;
 }
 
@@ -79,6 +94,10 @@ export interface IxApiPass {
   fetchedAt: string;
   /** HTTP requests the pass took (logins and refreshes included). */
   requests: number;
+  /** Objects the exchange sent that failed validation and were skipped (0 when none). */
+  invalid?: number;
+  /** Which ones, e.g. "macs 42 (address: not a MAC address)"; at most 20. */
+  skipped?: string[];
 }
 
 export interface IxApiClient {
