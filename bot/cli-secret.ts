@@ -3,6 +3,8 @@
 // is asked for without echo (twice) on a terminal, or read as one line from standard input in a
 // script; it is stored AES-256-GCM encrypted (core/router-secrets.ts), and recorded in the
 // router's history as actor "cli:<$USER>", via "cli", without its value.
+// `peerbot secret set|clear ixapi <endpoint>` does the same for an IX-API endpoint's key and
+// secret (asked for one after the other, or two lines on standard input; core/ixapi/endpoints.ts).
 import { readFileSync, statSync } from "node:fs";
 import type { Config } from "../core/config.js";
 import { CliError, cliUser, reportingCliErrors } from "./cli-errors.js";
@@ -10,6 +12,7 @@ import { CliError, cliUser, reportingCliErrors } from "./cli-errors.js";
 const USAGE = [
   "peerbot secret set router <name> [--key-file <path>]",
   "       peerbot secret clear router <name> [--key]",
+  "       peerbot secret set|clear ixapi <endpoint>",
 ].join("\n");
 
 /** Longest password or key file peerbot takes. */
@@ -72,30 +75,50 @@ function promptHidden(prompt: string): Promise<string> {
   });
 }
 
-/** The first line of standard input (a script's pipe), without its line ending. */
+/** What standard input sent beyond the line readLine returned (a script's next line). */
+let piped = "";
+/** Whether standard input has ended. */
+let pipeEnded = false;
+
+/** The next line of standard input (a script's pipe), without its line ending. */
 function readLine(): Promise<string> {
   const stdin = process.stdin;
   return new Promise((resolve, reject) => {
-    let buf = "";
-    const finish = (line: string) => {
+    let buf = piped;
+    const finish = (line: string, rest: string) => {
       stdin.removeListener("data", onData);
       stdin.removeListener("end", onEnd);
       stdin.pause();
+      piped = rest;
       resolve(line.replace(/\r$/, ""));
+    };
+    const take = (): boolean => {
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        finish(buf.slice(0, nl), buf.slice(nl + 1));
+        return true;
+      }
+      if (buf.length > MAX_SECRET) {
+        stdin.removeListener("data", onData);
+        reject(new CliError("The line on standard input is too long (or has no end of line).", 1));
+        return true;
+      }
+      return false;
     };
     const onData = (chunk: Buffer) => {
       buf += chunk.toString("utf8");
-      const nl = buf.indexOf("\n");
-      if (nl >= 0) return finish(buf.slice(0, nl));
-      if (buf.length > MAX_SECRET) {
-        stdin.removeListener("data", onData);
-        reject(new CliError("The password on standard input is too long (or has no end of line).", 1));
-      }
+      take();
     };
-    const onEnd = () => finish(buf);
+    const onEnd = () => {
+      pipeEnded = true;
+      finish(buf, "");
+    };
+    if (take()) return;
+    if (pipeEnded) return finish(buf, "");
     stdin.on("data", onData);
     stdin.on("end", onEnd);
     stdin.on("error", reject);
+    stdin.resume();
   });
 }
 
@@ -136,13 +159,35 @@ async function readKeyFile(file: string): Promise<string> {
   return text;
 }
 
-function parseTarget(positionals: string[]): { verb: "set" | "clear"; name: string } {
+function parseTarget(positionals: string[]): {
+  verb: "set" | "clear";
+  kind: "router" | "ixapi";
+  name: string;
+} {
   const [verb, kind, name, ...rest] = positionals;
-  if ((verb !== "set" && verb !== "clear") || kind !== "router" || !name || rest.length) {
+  if (
+    (verb !== "set" && verb !== "clear") ||
+    (kind !== "router" && kind !== "ixapi") ||
+    !name ||
+    rest.length
+  ) {
     throw new CliError(`Usage: ${USAGE}`, 2);
   }
-  if (name.length > 100) throw new CliError("That router name is too long.", 2);
-  return { verb, name };
+  if (name.length > 100)
+    throw new CliError(`That ${kind === "router" ? "router" : "endpoint"} name is too long.`, 2);
+  return { verb, kind, name };
+}
+
+/** An IX-API key and secret: two hidden prompts on a terminal, else two lines of standard input. */
+async function askIxApiCredentials(name: string): Promise<{ key: string; secret: string }> {
+  if (!process.stdin.isTTY) {
+    const key = await readLine();
+    const secret = await readLine();
+    return { key, secret };
+  }
+  const key = await promptHidden(`IX-API key of ${name}: `);
+  const secret = key ? await promptHidden(`IX-API secret of ${name}: `) : "";
+  return { key, secret };
 }
 
 async function run(
@@ -150,15 +195,20 @@ async function run(
   config: Config,
   positionals: string[],
 ) {
-  const { verb, name } = parseTarget(positionals);
+  const { verb, kind: target, name } = parseTarget(positionals);
   const keyFile = typeof opts["key-file"] === "string" ? opts["key-file"] : undefined;
+  if (target === "ixapi" && (keyFile || opts.key))
+    throw new CliError(
+      "--key-file and --key are for routers; an IX-API endpoint has a key and a secret, asked for in turn.",
+      2,
+    );
   if (verb === "clear" && keyFile) throw new CliError("--key-file is for `secret set`.", 2);
   if (verb === "set" && opts.key)
     throw new CliError("--key is for `secret clear`; give --key-file <path> to store a key.", 2);
   // A server database needs the bot's key; the embedded one keeps its own in the data folder.
   if (verb === "set" && config.DATABASE_URL && !config.PEERBOT_SECRET_KEY) {
     throw new CliError(
-      "PEERBOT_SECRET_KEY is not set: peerbot stores router credentials encrypted with it, so nothing was stored. Set it to the key the bot runs with (a new one: openssl rand -base64 32) and run this again.",
+      `PEERBOT_SECRET_KEY is not set: peerbot stores ${target === "router" ? "router" : "IX-API"} credentials encrypted with it, so nothing was stored. Set it to the key the bot runs with (a new one: openssl rand -base64 32) and run this again.`,
       78,
     );
   }
@@ -175,6 +225,33 @@ async function run(
   const user = cliUser();
   const author = processAuthor(`cli:${user}`, "cli", user);
   try {
+    if (target === "ixapi") {
+      const ep = await import("../core/ixapi/endpoints.js");
+      if (verb === "clear") {
+        const r = await ep.clearEndpointCredentials(rt.services.db, name, author);
+        say(
+          r.cleared
+            ? `Removed the stored IX-API key and secret of ${r.endpoint.name}.`
+            : `${r.endpoint.name} has no stored IX-API key or secret; nothing changed.`,
+        );
+        return 0;
+      }
+      const found = await ep.findEndpoint(rt.services.db, name);
+      if (!found)
+        throw new CliError(
+          `There is no IX-API endpoint called "${name.slice(0, 60)}"; in chat, \`ixapi list\` shows them.`,
+        );
+      const creds = await askIxApiCredentials(found.name);
+      const r = await ep.storeEndpointCredentials(rt.services.db, rt.services.secrets, name, creds, author);
+      say(
+        `Stored the IX-API key and secret of ${r.endpoint.name}, encrypted${r.replaced ? " (they replace the ones stored before)" : ""}.` +
+          (r.replacedEnv.length
+            ? ` It no longer reads them from ${r.replacedEnv.map((v) => `$${v}`).join(" and ")}.`
+            : "") +
+          ` In chat, \`ixapi refresh ${r.endpoint.name}\` logs in with them.`,
+      );
+      return 0;
+    }
     const router = await secrets.routerForSecret(rt.services.db, name);
     const label = `${router.username || "?"}@${router.hostname}:${router.port} (${router.name})`;
     if (verb === "clear") {
@@ -208,7 +285,7 @@ async function run(
 /** The `secret` entry of bot/cli.ts's SUBCOMMANDS. */
 export const secretSubcommand = {
   summary:
-    "Store a router's SSH password (asked without echo; one line on standard input in scripts) or private key, encrypted: credentials are never typed in chat.",
+    "Store a router's SSH password (asked without echo; one line on standard input in scripts) or private key, or an IX-API endpoint's key and secret (two lines), encrypted: credentials are never typed in chat.",
   usage: USAGE,
   positionals: true,
   options: {

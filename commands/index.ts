@@ -17,6 +17,7 @@ import { routerTestActions } from "./router-test.js";
 import { confirmRefusedActionDef } from "./confirm.js";
 import { doctorCommand } from "./doctor.js";
 import { irrCommand } from "./irr.js";
+import { ixapiCommand, ixapiImportAction } from "./ixapi.js";
 import { missingCommand } from "./missing.js";
 import { requestActions, requestsCommand } from "./requests.js";
 import { cleanupCommand } from "./cleanup.js";
@@ -34,6 +35,7 @@ export function buildRegistry(): Registry {
   r.add(inventoryFileCommand);
   r.add(doctorCommand);
   r.add(irrCommand);
+  r.add(ixapiCommand).addAction(ixapiImportAction);
   r.add(missingCommand);
   r.add(cleanupCommand);
   r.add(driftCommand);

@@ -21,7 +21,8 @@ export type HistoryObjectType =
   | "community"
   | "group"
   | "contact"
-  | "hidden-peer";
+  | "hidden-peer"
+  | "ixapi-endpoint";
 
 /** Through what a change came. */
 export type HistoryVia = "chat" | "file" | "import" | "sync" | "peering-manager" | "deploy" | "cli" | "demo";

@@ -3,6 +3,7 @@ import type { Services } from "../core/services.js";
 import { registerDeployWorker } from "./deploy.js";
 import { registerEmailWorker } from "./email.js";
 import { registerIrrWorker } from "./irr.js";
+import { registerIxApiWorker } from "./ixapi.js";
 import { registerDigestWorker } from "./digest.js";
 import { registerPeeringdbWorker } from "./peeringdb.js";
 import { registerPollWorker } from "./poll-sessions.js";
@@ -14,5 +15,6 @@ export function registerAllWorkers(queue: RunnableQueue, services: Services): vo
   registerPollWorker(queue, services);
   registerEmailWorker(queue, services);
   registerIrrWorker(queue, services);
+  registerIxApiWorker(queue, services);
   registerDigestWorker(queue, services);
 }

@@ -1,5 +1,5 @@
 // Every schedule peerbot keeps, declared here and nowhere else:
-// - on Redis, the repeatable jobs (PeeringDB sync, session polling, IRR refresh, the daily
+// - on Redis, the repeatable jobs (PeeringDB sync, session polling, IRR and IX-API refresh, the daily
 //   digest when so configured) live in Redis, shared by
 //   every process; each process declares them at start and again on every reconciler tick, so
 //   that a Redis restarted without persistence gets them back;
@@ -8,6 +8,7 @@
 import type { Services } from "../core/services.js";
 import { DIGEST_QUEUE, scheduleDigest } from "./digest.js";
 import { IRR_QUEUE, scheduleIrrRefresh } from "./irr.js";
+import { IXAPI_QUEUE, scheduleIxApiRefresh } from "./ixapi.js";
 import { PEERINGDB_SYNC_QUEUE, schedulePeeringdbSync } from "./peeringdb-sync.js";
 import { POLL_QUEUE, schedulePolling, startPollTicker } from "./poll-sessions.js";
 import type { BullJobQueue } from "./bull-queue.js";
@@ -21,6 +22,7 @@ async function declareRepeatables(queue: BullJobQueue, s: Services): Promise<voi
   });
   await schedulePolling(queue.queue(POLL_QUEUE), s.config.PEERBOT_POLL_INTERVAL);
   await scheduleIrrRefresh(queue.queue(IRR_QUEUE), s.config.PEERBOT_IRR_REFRESH_INTERVAL);
+  await scheduleIxApiRefresh(queue.queue(IXAPI_QUEUE), s.config.PEERBOT_IXAPI_REFRESH_INTERVAL);
   await scheduleDigest(queue.queue(DIGEST_QUEUE), s);
 }
 

@@ -15,7 +15,8 @@ import { quoteWord } from "../grammar.js";
 import { defineCommand, type CommandContext } from "../registry.js";
 import { wordsOf } from "./subcommands.js";
 
-const usage = "history [router|as|ixp|connection|session|policy|community|group|contact <name>] [page:<n>]";
+const usage =
+  "history [router|as|ixp|connection|session|policy|community|group|contact|ixapi <name>] [page:<n>]";
 const PER_PAGE = 15;
 
 const KINDS: Record<string, HistoryKind> = {
@@ -38,6 +39,8 @@ const KINDS: Record<string, HistoryKind> = {
   groups: "group",
   contact: "contact",
   contacts: "contact",
+  ixapi: "ixapi",
+  "ix-api": "ixapi",
 };
 
 /** What a create row is summed up by: its values, not its ids (the object column names it). */
@@ -94,6 +97,7 @@ const EXAMPLES: Record<HistoryKind, string> = {
   as: "history as 6939",
   ixp: "history ixp linx",
   connection: "history connection #3",
+  ixapi: "history ixapi decix",
   session: "history session AS6939",
   policy: "history policy import-peers",
   community: "history community learned-at-ixp",

@@ -15,7 +15,7 @@ import { clip } from "../text.js";
 import { parseCidr } from "./addresses.js";
 
 export type HistoryKind =
-  "router" | "as" | "ixp" | "connection" | "session" | "policy" | "community" | "group" | "contact";
+  "router" | "as" | "ixp" | "connection" | "session" | "policy" | "community" | "group" | "contact" | "ixapi";
 
 export interface HistoryTarget {
   filter: HistoryFilter;
@@ -82,6 +82,10 @@ export async function historyTarget(
     }
     case "session":
       return sessionTarget(db, name);
+    case "ixapi": {
+      const e = await p.ixApiEndpoint.findUnique({ where: { name }, select: { id: true } });
+      return oneObject(db, "ixapi-endpoint", e?.id ?? null, name, `IX-API endpoint ${clip(name, 60)}`);
+    }
     case "contact": {
       const [asWord, email] = name.trim().split(/\s+/);
       const asn = parseAsn(asWord ?? "");
