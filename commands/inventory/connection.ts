@@ -2,8 +2,16 @@
 // A connection is named by its id (`#12`, which `connection list` and `router show` print) or
 // by its IXP and router (`LINX router edge1`) when that names one; an IXP with one connection
 // may be named alone.
+// `connection <name> mac <MAC> [keep-old]` (operator) changes the MAC at the exchange itself,
+// through its IX-API, as a change another person approves (core/changes/ixapi.ts); `connection
+// set <name> mac` only edits our own record.
 import { z } from "zod";
-import { UserError } from "../../core/errors.js";
+import { PermissionError, UserError } from "../../core/errors.js";
+import { changeReply } from "../../core/changes.js";
+import { parseMac, planMacChange } from "../../core/changes/ixapi.js";
+import { configOfConnection } from "../../core/ixapi/ixp.js";
+import { hasRole } from "../../core/roles.js";
+import { denial } from "../dispatch.js";
 import { chatAuthor } from "../../core/history.js";
 import { findRouterByName } from "../../core/inventory.js";
 import type { IxpRef } from "../../core/ixp.js";
@@ -30,6 +38,7 @@ const addUsage =
 const setUsage = "connection set <#id | IXP [router <name>]> <field> <value>";
 const removeUsage = "connection remove <#id | IXP [router <name>]>";
 const listUsage = "connection list [IXP|router]";
+const macUsage = "connection <#id | IXP [router <name>]> mac <MAC> [keep-old]";
 
 const FIELDS = ["router", "v4", "v6", "vlan", "mac", "speed", "status", "name", "comments"] as const;
 type Field = (typeof FIELDS)[number];
@@ -87,12 +96,12 @@ const describe = (c: { id: number; router: string | null; ipv4: string | null; i
 async function target(
   ctx: CommandContext,
   line: string | undefined,
-  mode: "set" | "remove",
+  mode: "set" | "remove" | "mac",
 ): Promise<{ id: number; rest: string[] }> {
   const words = wordsOf(line);
-  const usage = mode === "set" ? setUsage : removeUsage;
+  const usage = { set: setUsage, remove: removeUsage, mac: macUsage }[mode];
   const rerun = (slug: string, rest: string[]) =>
-    [`connection ${mode}`, quoteWord(slug), ...rest.map(quoteWord)].join(" ");
+    [mode === "mac" ? "connection" : `connection ${mode}`, quoteWord(slug), ...rest.map(quoteWord)].join(" ");
   const id = idWord(words[0]);
   if (id !== null) {
     const c = await findConnection(ctx.services.db, id);
@@ -142,7 +151,7 @@ async function target(
   )
     return { id: (free[0] as ConnectionListRow).id, rest };
   throw new UserError(
-    `We have ${rows.length} connections to ${ixp.name} (${rows.map(describe).join(", ")}); say which, e.g. connection ${usage.split(" ")[1]} #${rows[0]?.id} ….`,
+    `We have ${rows.length} connections to ${ixp.name} (${rows.map(describe).join(", ")}); say which, e.g. ${mode === "mac" ? `connection #${rows[0]?.id} mac …` : `connection ${mode} #${rows[0]?.id} …`}.`,
   );
 }
 
@@ -356,6 +365,51 @@ function connectionTable(rows: ConnectionListRow[], title: string): Reply {
   };
 }
 
+const KEEP_OLD = /^(keep-old|keepold|keep_old|keep)$/i;
+
+/**
+ * `connection <name> mac <MAC> [keep-old]`: a pending IX-API change of the connection's MACs at
+ * the exchange (keep-old: the new one beside the old, for a router migration). Our record takes
+ * the new MAC when the exchange has it, on deploy, so the two never disagree.
+ */
+async function connectionMac(line: string, ctx: CommandContext): Promise<Reply> {
+  if (!hasRole(ctx.role, "operator"))
+    throw new PermissionError(denial("operator", "change a connection's MAC at the exchange"));
+  const t = await target(ctx, line, "mac");
+  const [macWord, value, ...more] = t.rest;
+  if (!macWord || !/^mac(-address)?$/i.test(macWord))
+    throw new UserError(
+      `Say the new MAC after \`mac\`, e.g. connection #${t.id} mac 1c:b8:7f:00:00:01.`,
+      `Usage: ${macUsage}`,
+    );
+  if (!value)
+    throw new UserError(
+      `Say the new MAC, e.g. connection #${t.id} mac 1c:b8:7f:00:00:01.`,
+      `Usage: ${macUsage}`,
+    );
+  const keepOld = more.length === 1 && KEEP_OLD.test(more[0]!);
+  if (more.length && !keepOld)
+    throw new UserError(
+      `I did not understand "${clip(more.join(" "), 40)}" after the MAC; only keep-old may follow it.`,
+      `Usage: ${macUsage}`,
+    );
+  const mac = parseMac(value);
+  ctx.objects.push(`connection:${t.id}`);
+  // A connection matched by address in the last snapshot gets its config id recorded first.
+  await configOfConnection(ctx.services.db, chatAuthor(ctx.actor), t.id);
+  const r = await planMacChange(ctx.services, { connectionId: t.id, mac, keepOld, actor: ctx.actor });
+  if (r.kind === "nochange") return { kind: "info", text: r.text };
+  const c = r.change;
+  ctx.objects.push(`change:${c.id}`);
+  const reply = changeReply(c, ctx.services.config);
+  const lead = [
+    `Change #${c.id}: ${c.summary}.`,
+    r.superseded.length ? ` It replaces ${r.superseded.map((id) => `#${id}`).join(", ")}.` : "",
+    " Another approver must approve it; then peerbot writes it to the exchange's IX-API, and our record takes the new MAC once the exchange has it.",
+  ].join("");
+  return { ...reply, text: `${lead}\n${reply.text ?? ""}` };
+}
+
 export const connectionSubcommands: Record<string, Subcommand> = {
   add: connectionAdd,
   set: connectionSet,
@@ -368,8 +422,12 @@ export const connectionCommand = defineCommand({
   aliases: ["connections"],
   summary:
     "Add, change, remove or list our connections to IXPs (admin; list: everyone); `connection` alone lists them all, `connection add` alone gives the syntax.",
-  usage: shortUsage("connection", connectionSubcommands),
-  examples: Object.values(connectionSubcommands).flatMap((s) => s.examples),
+  usage: `${shortUsage("connection", connectionSubcommands)} · ${macUsage}`,
+  examples: [
+    ...Object.values(connectionSubcommands).flatMap((s) => s.examples),
+    "connection #3 mac 1c:b8:7f:00:00:01",
+    "connection LINX router edge2.lon mac 1c:b8:7f:00:00:01 keep-old",
+  ],
   role: "viewer",
   args: { positional: ["line"], rest: true, noise: [] },
   schema: z.object({ line: z.string().max(2000, "That line is too long.").optional() }),
@@ -377,8 +435,10 @@ export const connectionCommand = defineCommand({
     // `connections` alone lists them all; `connections linx` those at LINX.
     const words = wordsOf(line);
     if (!words.length) return connectionList.run([], ctx);
-    return runSubcommand("connection", connectionSubcommands, words, ctx, async (w) =>
-      w.length === 1 ? connectionList.run(w, ctx) : null,
-    );
+    return runSubcommand("connection", connectionSubcommands, words, ctx, async (w) => {
+      // `connection <name> mac <MAC>`: the MAC at the exchange, through an approved change.
+      if (w.slice(1).some((x) => /^mac(-address)?$/i.test(x))) return connectionMac(line ?? "", ctx);
+      return w.length === 1 ? connectionList.run(w, ctx) : null;
+    });
   },
 });

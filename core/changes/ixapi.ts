@@ -125,6 +125,9 @@ function ixapiSentence(err: unknown): string {
   return err instanceof IxApiError ? err.message : errorLine(err);
 }
 
+/** A sentence without its final full stop, to go on with "; …" in one sentence. */
+const bare = (text: string) => text.replace(/[\s.]+$/, "");
+
 export interface MacChangeInput {
   connectionId: number;
   mac: string;
@@ -352,6 +355,8 @@ export async function deployIxApiChange(
   }
   let client: IxApiClient | undefined;
   let wrote = false;
+  /** The new MAC's object at the IXP once it has one (made or reused), when the config did not list it. */
+  let registered: string | null = null;
   try {
     client = await s.ixapi(p.endpointId);
     const now = await macsOf(client, p.configId);
@@ -372,10 +377,14 @@ export async function deployIxApiChange(
     }
     await step(s, c.id, `read the config again: it lists ${listed(p.before)}, as when the change was made`);
     const ids: string[] = [];
+    // A MAC the config lists already keeps its own object, even one that GET /macs of our
+    // account does not list (listed as "unknown MAC object <id>"): it is never sent to POST /macs.
+    const listedIds = new Map(now.addresses.map((a, i) => [a, now.config.macs[i]!]));
     for (const address of p.after) {
-      const existing = now.byAddress.get(address);
+      const existing = listedIds.get(address) ?? now.byAddress.get(address)?.id;
       if (existing) {
-        ids.push(existing.id);
+        ids.push(existing);
+        if (address === p.newMac && !p.before.includes(address)) registered = existing;
         continue;
       }
       const made = await client.createMac({
@@ -384,6 +393,7 @@ export async function deployIxApiChange(
         consuming_account: now.config.consuming_account,
       });
       ids.push(made.id);
+      if (address === p.newMac) registered = made.id;
       await step(
         s,
         c.id,
@@ -411,18 +421,27 @@ export async function deployIxApiChange(
   } catch (err) {
     if (err instanceof IxApiError && err.transient) {
       await step(s, c.id, `the IX-API did not answer (${err.message}); will retry`).catch(() => {});
-      throw new DriverError(`change #${c.id}: ${err.message}`, true);
+      // What the exchange has besides its config (the give-up says what the config lists).
+      const mac = registered
+        ? `; ${p.newMac} is registered at the IXP as MAC object ${clip(singleLine(registered, 60), 60)}`
+        : "";
+      throw new DriverError(`change #${c.id}: ${bare(err.message)}${mac}`, true);
     }
     // Refused: say which side has what. After the write was sent, read what the IXP lists now.
     let where = `the IXP still lists ${listed(p.before)}`;
+    let seen: string[] | null = p.before;
     if (wrote && client) {
-      const seen = await macsOf(client, p.configId).then(
+      seen = await macsOf(client, p.configId).then(
         (x) => x.addresses,
         () => null,
       );
       where = seen ? `the IXP lists ${listed(seen)}` : "what the IXP lists now could not be read";
     }
-    await failIxApi(s, c, `${ixapiSentence(err)}; ${where}; our record keeps ${ours}`);
+    // A MAC registered for the change but not attached stays at the IXP: say so (it is reused
+    // when the change is made again).
+    if (registered)
+      where += `; ${p.newMac} is registered at the IXP as MAC object ${clip(singleLine(registered, 60), 60)}${seen && !seen.includes(p.newMac) ? `, not attached to ${p.configId}` : ""}`;
+    await failIxApi(s, c, `${bare(ixapiSentence(err))}; ${where}; our record keeps ${ours}`);
     return "failed";
   } finally {
     await client?.close().catch(() => {});

@@ -29,6 +29,7 @@ const SUITES: Suite[] = [
   { name: "ops", load: async () => (await import("./ops.bench.js")).benchOps },
   { name: "irr", load: async () => (await import("./irr.bench.js")).benchIrr },
   { name: "hygiene", load: async () => (await import("./hygiene.bench.js")).benchHygiene },
+  { name: "ixapi", load: async () => (await import("./ixapi.bench.js")).benchIxapi },
 ];
 
 function verdict(r: BenchResult): string {
