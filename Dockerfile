@@ -42,6 +42,7 @@ COPY --from=build --chown=root:root /app/prisma/schema.prisma ./prisma/schema.pr
 COPY --from=build --chown=root:root /app/prisma/migrations ./prisma/migrations
 COPY --from=build --chown=root:root /app/prisma/seed ./prisma/seed
 COPY --from=build --chown=root:root /app/templates ./templates
+COPY --from=build --chown=root:root /app/bin/container-entry.sh ./bin/container-entry.sh
 USER peerbot
 # Slack events, Discord interactions, operations (/healthz, /readyz, /metrics).
 EXPOSE 3000 3001 3002
@@ -49,7 +50,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PEERBOT_HTTP_PORT}/healthz`).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # `start` applies pending migrations (in a child process), then serves Slack and Discord
 # and runs the job workers. Run more `worker` containers to spread the jobs.
-# A 64 MiB young generation (V8's default is 16) halves the garbage collection of rendering
-# a large router; an idle process keeps the same RSS (see bin/peerbot.js).
-ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/bot/main.js"]
+# node with the young generation sized for the subcommand: 64 MiB for the bot, 4 for a worker
+# (bin/container-entry.sh says why).
+ENTRYPOINT ["/bin/sh", "/app/bin/container-entry.sh"]
 CMD ["start"]

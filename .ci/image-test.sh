@@ -131,6 +131,12 @@ done
 wuid=$(podman exec "$WORKER" sh -c 'awk "/^Uid:/ {print \$2}" /proc/1/status')
 [ "$wuid" = 10001 ] || fail "the worker process runs as uid $wuid"
 echo "worker runs as uid $wuid"
+# bin/container-entry.sh: node itself is PID 1 (it gets SIGTERM), with a worker's young generation.
+wcmd=$(podman exec "$WORKER" sh -c 'tr "\0" " " </proc/1/cmdline')
+case "$wcmd" in
+  "node --max-semi-space-size=4 dist/bot/main.js worker"*) echo "worker process: $wcmd" ;;
+  *) fail "the worker's PID 1 is '$wcmd', not node with --max-semi-space-size=4" ;;
+esac
 if [ -e bot/ops-server.ts ]; then
   health=""
   for _ in $(seq 1 20); do

@@ -6,8 +6,8 @@
 // line about a second sooner: no TypeScript is transformed at start-up.
 // --max-semi-space-size=64 (MiB; V8's default is 16) lets the young generation hold a
 // whole render of a large router: a 5,000-session render spends 25 ms in GC with the default
-// and 13 ms with it, while an idle process keeps the same RSS. The Dockerfile and
-// `npm start` pass the same flag.
+// and 13 ms with it. `npm start` and the image's `start` pass the same flag; a worker started
+// by `npm run worker` or the image takes 4 instead, for a smaller RSS (bin/container-entry.sh).
 import { currentBuild } from "./build-state.js";
 
 let main;

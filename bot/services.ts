@@ -22,7 +22,6 @@ import { peeringDbClientFromConfig } from "../drivers/peeringdb/client.js";
 import { createBgpq4Fetcher } from "../drivers/irr/bgpq4.js";
 import type { IrrFetcher } from "../core/irr/types.js";
 import { createDriverFactory } from "../drivers/router/factory.js";
-import { createIxApiClientFactory } from "../drivers/ixapi/index.js";
 import type { IxApiClientFactory } from "../core/ixapi/port.js";
 
 export interface ServiceParts {
@@ -74,13 +73,25 @@ export function createServices(p: ServiceParts): Services {
       }),
     // Each IX-API endpoint's client is made when used: its key and secret resolved then (from
     // the environment or stored encrypted), its tokens kept encrypted in its row.
-    ixapi:
-      p.ixapi ??
-      createIxApiClientFactory({
+    ixapi: p.ixapi ?? lazyIxApi(p),
+  };
+}
+
+/**
+ * The IX-API client factory, its module (and undici with it, about 10 MB of a worker's RSS)
+ * loaded on the first use: most processes never speak to an exchange's API.
+ */
+function lazyIxApi(p: ServiceParts): IxApiClientFactory {
+  let made: Promise<IxApiClientFactory> | undefined;
+  return async (endpointId) => {
+    made ??= import("../drivers/ixapi/index.js").then((m) =>
+      m.createIxApiClientFactory({
         db: p.db,
         secrets: p.secrets,
         timeoutMs: p.config.PEERBOT_IXAPI_TIMEOUT,
         logger: p.log,
       }),
+    );
+    return (await made)(endpointId);
   };
 }

@@ -15,7 +15,8 @@
 // when a file changes.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import Handlebars from "handlebars";
+import type Handlebars from "handlebars";
+import { handlebars } from "../handlebars.js";
 import { UserError } from "../errors.js";
 import { fromRoot, projectRoot } from "../paths.js";
 import { utc } from "../text.js";
@@ -361,7 +362,7 @@ function environments(overrideDir: string | null): Environments {
   if (have && have.sig === sig) return have;
 
   const make = () => {
-    const hb = Handlebars.create();
+    const hb = handlebars().create();
     for (const [n, fn] of Object.entries(HELPERS)) hb.registerHelper(n, fn as Handlebars.HelperDelegate);
     return hb;
   };

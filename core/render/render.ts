@@ -12,7 +12,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Handlebars from "handlebars";
+import type Handlebars from "handlebars";
+import { handlebars } from "../handlebars.js";
 import { SecretBox } from "../crypto.js";
 import type { Database } from "../db.js";
 import { buildRenderContext, loadRenderRows, type LoadOptions, type RenderContext } from "./context.js";
@@ -107,7 +108,7 @@ function environment(dialect: Dialect, overrideDir: string | null): Environment 
   const key = `${dialect}\0${overrideDir ?? ""}`;
   let env = environments.get(key);
   if (!env) {
-    const hb = Handlebars.create();
+    const hb = handlebars().create();
     registerHelpers(hb, dialect);
     env = { hb, partialSigs: new Map(), templates: new Map() };
     environments.set(key, env);

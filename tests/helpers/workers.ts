@@ -150,6 +150,9 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
   };
 }
 
+/** The young generation of a worker process, in MiB, as bin/container-entry.sh gives it. */
+export const WORKER_SEMI_SPACE_MB = 4;
+
 export interface WorkerProcess {
   child: ChildProcess;
   /** Resolves once the worker says it waits for jobs. */
@@ -158,8 +161,13 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startWorker(fleet: Pick<Fleet, "env">, extraEnv: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ["--max-semi-space-size=64", BIN, "worker"], {
+export function startWorker(
+  fleet: Pick<Fleet, "env">,
+  extraEnv: Record<string, string> = {},
+  semiSpaceMb = WORKER_SEMI_SPACE_MB,
+): WorkerProcess {
+  // As the image and `npm run worker` run it (bin/container-entry.sh).
+  const child = spawn(process.execPath, [`--max-semi-space-size=${semiSpaceMb}`, BIN, "worker"], {
     env: { ...fleet.env, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
