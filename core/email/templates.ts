@@ -15,8 +15,7 @@
 // when a file changes.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type Handlebars from "handlebars";
-import { handlebars } from "../handlebars.js";
+import Handlebars from "handlebars";
 import { UserError } from "../errors.js";
 import { fromRoot, projectRoot } from "../paths.js";
 import { utc } from "../text.js";
@@ -362,7 +361,7 @@ function environments(overrideDir: string | null): Environments {
   if (have && have.sig === sig) return have;
 
   const make = () => {
-    const hb = handlebars().create();
+    const hb = Handlebars.create();
     for (const [n, fn] of Object.entries(HELPERS)) hb.registerHelper(n, fn as Handlebars.HelperDelegate);
     return hb;
   };

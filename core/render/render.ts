@@ -12,8 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type Handlebars from "handlebars";
-import { handlebars } from "../handlebars.js";
+import Handlebars from "handlebars";
 import { SecretBox } from "../crypto.js";
 import type { Database } from "../db.js";
 import { buildRenderContext, loadRenderRows, type LoadOptions, type RenderContext } from "./context.js";
@@ -108,7 +107,7 @@ function environment(dialect: Dialect, overrideDir: string | null): Environment 
   const key = `${dialect}\0${overrideDir ?? ""}`;
   let env = environments.get(key);
   if (!env) {
-    const hb = handlebars().create();
+    const hb = Handlebars.create();
     registerHelpers(hb, dialect);
     env = { hb, partialSigs: new Map(), templates: new Map() };
     environments.set(key, env);

@@ -4,7 +4,7 @@
 // `{% if %}` on a field, and the loop over the IXPs both networks share with our addresses
 // there. Anything else (other filters, other loops, macros, expressions) is not guessed at: the
 // template is refused with the first construct that has no counterpart.
-import { handlebars } from "../../handlebars.js";
+import Handlebars from "handlebars";
 
 export type Converted = { ok: true; text: string; aliases: Map<string, Scope> } | { ok: false; why: string };
 
@@ -148,7 +148,7 @@ export function jinjaToHandlebars(source: string, aliases?: Map<string, Scope>):
   text(src.slice(last));
   if (st.blocks.length) return { ok: false, why: `an unclosed {% ${st.blocks[st.blocks.length - 1]} %}` };
   try {
-    handlebars().parse(out);
+    Handlebars.parse(out);
   } catch (err) {
     return {
       ok: false,
