@@ -8,8 +8,9 @@
 //
 // Answering (Discord wants the first answer within 3 s):
 //   - a command that finishes within `deferAfterMs` (DISCORD_DEFER_AFTER, 50 ms by default) and
-//     has no files, no `track` and no follow-ups is answered at once: type 4 (a new message, ephemeral when the reply is), or
-//     type 7 for a pagination button (the message is replaced in place)
+//     has no files, no `track` and no follow-ups is answered at once: type 4 (a new message,
+//     ephemeral when the reply is), or type 7 for a pagination button (the message is replaced
+//     in place)
 //   - otherwise the answer is deferred (type 5, or type 6 for pagination) and the reply
 //     follows by PATCH /webhooks/{app}/{token}/messages/@original, with its files; the PATCH
 //     returns the message id, which is reported to `posted`. A deferred reply that turns out
