@@ -1,5 +1,7 @@
 // What the handlers of buttons and commands share: a button that acts on one numbered row, the
-// router a command names, and the usage as the hint of a refusal that has none of its own.
+// router a command names, the usage as the hint of a refusal that has none of its own, and a
+// queued job whose outcome updates the message that asked for it.
+import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import type { Role } from "../core/config.js";
 import { UserError } from "../core/errors.js";
@@ -80,4 +82,24 @@ export function withUsageHint<S extends z.ZodType>(
 /** The form of a `policy add … · policy attach|detach … · …` usage for `verb`, or all of it. */
 export function verbUsage(usage: string, verb: string): string {
   return usage.split(" · ").find((u) => (u.split(" ")[1] ?? "").split("|").includes(verb)) ?? usage;
+}
+
+/**
+ * Queues a job whose outcome updates the message that asked for it: a fresh track key
+ * (`<prefix>:<time><random>`, also the job id, so a retried enqueue is one job) rides in the
+ * job's data beside who asked, and the reply carries it so the message is tracked.
+ */
+export async function queueTracked(
+  ctx: CommandContext,
+  job: { queue: string; name: string; prefix: string; data?: Record<string, unknown> },
+  text: string,
+): Promise<Reply> {
+  const track = `${job.prefix}:${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+  await ctx.services.jobs.enqueue(
+    job.queue,
+    job.name,
+    { requestedBy: `${ctx.actor.platform}:${ctx.actor.userId}`, ...job.data, track },
+    { jobId: track.replace(":", "-") },
+  );
+  return { kind: "info", text, track };
 }

@@ -8,7 +8,7 @@
 //   (operator): per-AS settings.
 // - `irr policy <slug> on [reject|accept]` / `irr policy <slug> off` (operator): whether an
 //   import policy filters by IRR, and what a session gets when its list cannot be used.
-import { randomBytes } from "node:crypto";
+import { queueTracked } from "./action-helpers.js";
 import { z } from "zod";
 import { parseAsn } from "../core/asn.js";
 import { PermissionError, UserError } from "../core/errors.js";
@@ -143,18 +143,11 @@ async function refresh(words: string[], ctx: CommandContext): Promise<Reply> {
   const target = words[0];
   if (target?.toLowerCase() === "all") {
     need(ctx, "admin", "refresh every network's IRR lists");
-    const track = `irr:${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-    await ctx.services.jobs.enqueue(
-      IRR_QUEUE,
-      IRR_JOB,
-      { requestedBy: `${ctx.actor.platform}:${ctx.actor.userId}`, track },
-      { jobId: track.replace(":", "-") },
+    return queueTracked(
+      ctx,
+      { queue: IRR_QUEUE, name: IRR_JOB, prefix: "irr" },
+      "IRR refresh of every network with sessions queued; this message shows the outcome.",
     );
-    return {
-      kind: "info",
-      text: "IRR refresh of every network with sessions queued; this message shows the outcome.",
-      track,
-    };
   }
   need(ctx, "operator", "refresh IRR lists");
   const asn = asnOf(target, "irr refresh AS714");

@@ -7,7 +7,6 @@
 // - `ixapi refresh <endpoint|IXP>` (operator): one pass now, bounded in time; `ixapi refresh all`
 //   (admin) queues the refresh of every endpoint, the job the schedule runs.
 // And the Import connection button of `ix <name>` (admin), re-authorised on every press.
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { PermissionError, UserError } from "../core/errors.js";
 import { chatAuthor } from "../core/history.js";
@@ -27,7 +26,7 @@ import { findIxps } from "../core/ixp.js";
 import type { Reply } from "../core/reply.js";
 import { hasRole } from "../core/roles.js";
 import { clip, plural, singleLine, utc } from "../core/text.js";
-import { buttonId } from "./action-helpers.js";
+import { buttonId, queueTracked } from "./action-helpers.js";
 import { resolveIxpArg } from "./args.js";
 import { denial } from "./dispatch.js";
 import { quoteWord } from "./grammar.js";
@@ -222,18 +221,11 @@ async function refresh(words: string[], ctx: CommandContext): Promise<Reply> {
   if (!line) throw new UserError("Say which endpoint or IXP to refresh, e.g. ixapi refresh decix.", hint);
   if (line.toLowerCase() === "all") {
     need(ctx, "admin", "refresh every IX-API endpoint");
-    const track = `ixapi:${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-    await ctx.services.jobs.enqueue(
-      IXAPI_QUEUE,
-      IXAPI_JOB,
-      { requestedBy: `${ctx.actor.platform}:${ctx.actor.userId}`, track },
-      { jobId: track.replace(":", "-") },
+    return queueTracked(
+      ctx,
+      { queue: IXAPI_QUEUE, name: IXAPI_JOB, prefix: "ixapi" },
+      "IX-API refresh of every endpoint queued; this message shows the outcome.",
     );
-    return {
-      kind: "info",
-      text: "IX-API refresh of every endpoint queued; this message shows the outcome.",
-      track,
-    };
   }
   need(ctx, "operator", "refresh an IX-API snapshot");
   if (!ctx.services.ixapi)

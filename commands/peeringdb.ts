@@ -1,6 +1,6 @@
 // PeeringDB-backed commands: peers (available peers at an IXP), hide/unhide, import ixps,
 // and sync (a queued job whose progress updates its message).
-import { randomBytes } from "node:crypto";
+import { queueTracked } from "./action-helpers.js";
 import { z } from "zod";
 import { clip, singleLine } from "../core/text.js";
 import { UserError } from "../core/errors.js";
@@ -385,18 +385,11 @@ export const syncCommand = defineCommand({
         },
       };
     }
-    const track = `sync:${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
-    await s.jobs.enqueue(
-      PEERINGDB_SYNC_QUEUE,
-      "peeringdb-sync",
-      { requestedBy: `${ctx.actor.platform}:${ctx.actor.userId}`, full: !!args.full, track },
-      { jobId: track.replace(":", "-") },
+    return queueTracked(
+      ctx,
+      { queue: PEERINGDB_SYNC_QUEUE, name: "peeringdb-sync", prefix: "sync", data: { full: !!args.full } },
+      `PeeringDB ${args.full ? "full " : ""}sync queued; this message shows its progress.`,
     );
-    return {
-      kind: "info",
-      text: `PeeringDB ${args.full ? "full " : ""}sync queued; this message shows its progress.`,
-      track,
-    };
   },
 });
 

@@ -264,7 +264,8 @@ export async function planMacChange(s: IxApiChangeServices, input: MacChangeInpu
 
 export function connectionName(c: { id: number; name: string; router?: { name: string } | null }): string {
   const name = singleLine(c.name, 60) || `#${c.id}`;
-  return c.router ? `${name} (${singleLine(c.router.name, 60)})` : name;
+  // A name that already says the router (the demo's "edge1.lon LINX LON1") does not repeat it.
+  return c.router && !name.includes(c.router.name) ? `${name} (${singleLine(c.router.name, 60)})` : name;
 }
 
 export function macPayloadOf(c: { id: number; payload: unknown }): MacPayload {
