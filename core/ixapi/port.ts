@@ -134,3 +134,18 @@ export class IxApiError extends Error {
 
 /** Makes the client for an endpoint row (drivers/ixapi in production). */
 export type IxApiClientFactory = (endpointId: number) => Promise<IxApiClient>;
+
+/** A client's session: the access and refresh JWTs with their expiry. */
+export interface IxApiTokens {
+  accessToken: string;
+  accessExpiresAt: Date;
+  refreshToken: string | null;
+  /** null: unknown (the token carried no `exp`); it is tried, and a refusal means a login. */
+  refreshExpiresAt: Date | null;
+}
+
+/** Where a client keeps its session between restarts (core/ixapi/session.ts: the endpoint row, encrypted). */
+export interface IxApiTokenStore {
+  load(): Promise<IxApiTokens | null>;
+  save(tokens: IxApiTokens): Promise<void>;
+}

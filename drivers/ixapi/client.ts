@@ -32,6 +32,8 @@ import {
   type IxApiNetworkService,
   type IxApiNetworkServiceConfig,
   type IxApiPass,
+  type IxApiTokens,
+  type IxApiTokenStore,
 } from "../../core/ixapi/port.js";
 import type { Logger } from "../../core/log.js";
 import {
@@ -49,22 +51,11 @@ import {
   problemSchema,
 } from "./schemas.js";
 
-/** A session: the two JWTs and when each one expires. */
-export interface IxApiTokens {
-  accessToken: string;
-  accessExpiresAt: Date;
-  refreshToken: string | null;
-  /** null: unknown (the token carried no `exp`); it is tried, and a refusal means a login. */
-  refreshExpiresAt: Date | null;
-}
-
-/** Where a client keeps its session between restarts (drivers/ixapi/index.ts: the endpoint row). */
-export interface IxApiTokenStore {
-  load(): Promise<IxApiTokens | null>;
-  save(tokens: IxApiTokens): Promise<void>;
-}
+/** The session types live in the port (core keeps the session in the endpoint's row). */
+export type { IxApiTokens, IxApiTokenStore };
 
 /** A store that keeps the session in memory only (and forgets it with the process). */
+
 export function memoryTokenStore(initial: IxApiTokens | null = null): IxApiTokenStore & {
   tokens: IxApiTokens | null;
 } {
