@@ -69,11 +69,14 @@ function result(r: AuditResult) {
   };
 }
 
+/** The columns of one finished AuditEvent, for a write inside a caller's transaction. */
+export function auditRow(r: AuditRecord) {
+  return { ...identity(r), command: clean(r.command, 100), args: clean(r.args, 2000), ...result(r) };
+}
+
 /** Writes one finished AuditEvent. `args` must already be free of secrets. */
 export async function audit(db: Database, r: AuditRecord): Promise<void> {
-  await db.prisma.auditEvent.create({
-    data: { ...identity(r), command: clean(r.command, 100), args: clean(r.args, 2000), ...result(r) },
-  });
+  await db.prisma.auditEvent.create({ data: auditRow(r) });
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   OPEN,
   requestersOf,
   requireChange,
-  transitionAudit,
+  transitionAuditIn,
   utc,
   type ChangeRow,
   type ChangeServices,
@@ -33,11 +33,9 @@ export async function expireIfDue(s: ChangeServices, c: ChangeRow): Promise<bool
     "expired",
     { reason: "no approval in time", decidedAt: s.clock.now() },
     "onRevert",
+    { actor: null, what: "expire" },
   );
-  if (ended) {
-    await transitionAudit(s, null, c, "expire");
-    await refreshMessage(s, c.id);
-  }
+  if (ended) await refreshMessage(s, c.id);
   return true;
 }
 
@@ -85,10 +83,10 @@ export async function approveChange(s: ChangeServices, id: number, actor: Actor)
     });
     if (n.count === 0) return false;
     await tx.changeApproval.create({ data: { changeId: id, approver: me, name: actor.userName } });
+    await transitionAuditIn(tx, c, { actor, what: "approve" });
     return true;
   });
   if (!won) throw notOpen(await requireChange(s, id));
-  await transitionAudit(s, actor, c, "approve");
   await queueDeploy(s, c, 1);
   return (await loadChange(s.db, id)) as ChangeRow;
 }
@@ -155,9 +153,9 @@ export async function rejectChange(
       decidedAt: s.clock.now(),
     },
     "onRevert",
+    { actor, what: "reject", message: reason },
   );
   if (!ended) throw notOpen(await requireChange(s, id));
-  await transitionAudit(s, actor, c, "reject", reason);
   // The change's own message shows how it ended (and loses its buttons) wherever it was posted,
   // whether it was rejected by its button or by the typed command.
   await refreshMessage(s, id);

@@ -13,7 +13,6 @@ import {
   requestersOf,
   routerInfo,
   routerOf,
-  transitionAudit,
   type ChangeRow,
   type ChangeServices,
 } from "./model.js";
@@ -259,9 +258,9 @@ export async function finishDeployed(s: ChangeServices, c: ChangeRow): Promise<D
       ...(enabled ? { steps: { push: `${plural(enabled, "session")} now enabled` } } : {}),
     },
     "onDeploy",
+    { actor: null, what: "deployed" },
   );
   if (ended) {
-    await transitionAudit(s, null, c, "deployed");
     await refreshMessage(s, c.id);
     // The networks whose sessions this deploy configured: their peering requests (core/email)
     // become `configured` now, without waiting for a poll (which not every router has).
@@ -287,9 +286,9 @@ export async function finish(
     status,
     { reason },
     status === "superseded" ? "keep" : "onRevert",
+    { actor: null, what: status === "rolled_back" ? "rollback" : status, message: reason },
   );
   if (!ended) return;
-  await transitionAudit(s, null, c, status === "rolled_back" ? "rollback" : status, reason);
   await refreshMessage(s, c.id);
 }
 

@@ -5,7 +5,13 @@ import type { Database, Prisma } from "../db.js";
 import { processAuthor, recordChanges, type HistoryEntry } from "../history.js";
 import { repr } from "../objects/repr.js";
 import { SESSION_STATUSES } from "../sessions.js";
-import type { ChangeServices, ChangeStatus, Effect } from "./model.js";
+import {
+  transitionAuditIn,
+  type ChangeServices,
+  type ChangeStatus,
+  type Effect,
+  type TransitionAudit,
+} from "./model.js";
 
 // ---------------------------------------------------------------------------
 // Effects: session status changes a change carries, validated when read back
@@ -110,17 +116,19 @@ async function recordEffects(
 }
 
 /**
- * Moves a change from one of `from` to `to` and applies its effects in the same transaction,
- * so that no crash leaves a change ended with its sessions half-way. Returns false when the
- * change was no longer in `from` (someone else ended it): nothing was changed.
+ * Moves a change from one of `from` to `to`, applies its effects and writes the transition's
+ * audit rows (`audits`) in the same transaction, so that no crash leaves a change ended with its
+ * sessions half-way or without its audit row. Returns false when the change was no longer in
+ * `from` (someone else ended it): nothing was changed or written.
  */
 export async function endChange(
   s: ChangeServices,
-  c: { id: number; effects: unknown },
+  c: { id: number; effects: unknown; routerId?: number | null; connectionId?: number | null },
   from: readonly ChangeStatus[],
   to: ChangeStatus,
   data: Prisma.ChangeRequestUpdateManyMutationInput,
   effects: "onDeploy" | "onRevert" | "keep",
+  ...audits: TransitionAudit[]
 ): Promise<boolean> {
   return s.db.prisma.$transaction(async (tx) => {
     const n = await tx.changeRequest.updateMany({
@@ -129,6 +137,11 @@ export async function endChange(
     });
     if (n.count === 0) return false;
     if (effects !== "keep") await applyEffects(tx, effectsOf(c), effects, { id: c.id, to });
+    await transitionAuditIn(
+      tx,
+      { id: c.id, routerId: c.routerId ?? null, connectionId: c.connectionId },
+      ...audits,
+    );
     return true;
   });
 }

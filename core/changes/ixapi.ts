@@ -24,7 +24,8 @@ import {
   errorLine,
   LOCKING,
   OPEN,
-  transitionAudit,
+  transitionAuditIn,
+  type TransitionAudit,
   type ChangeRow,
   type ChangeServices,
 } from "./model.js";
@@ -246,17 +247,17 @@ export async function planMacChange(s: IxApiChangeServices, input: MacChangeInpu
       include: { router: true, approvals: true },
     });
     await supersedeOpen(tx, open, created.id, s.clock.now());
+    // The audit rows commit with the change, so that no crash leaves either unaudited.
+    await transitionAuditIn(tx, created, { actor: input.actor, what: "create", message: summary });
+    for (const o of open)
+      await transitionAuditIn(
+        tx,
+        { id: o.id, routerId: null, connectionId: conn.id },
+        { actor: input.actor, what: "supersede", message: `by #${created.id}` },
+      );
     return { change: created, superseded: open.map((c) => c.id) };
   });
-  await transitionAudit(s, input.actor, change, "create", summary);
   for (const id of superseded) {
-    await transitionAudit(
-      s,
-      input.actor,
-      { id, routerId: null, connectionId: conn.id },
-      "supersede",
-      `by #${change.id}`,
-    );
     await refreshMessage(s, id);
   }
   return { kind: "change", change, superseded };
@@ -292,14 +293,16 @@ export async function readIxApi(s: IxApiChangeServices, c: ChangeRow): Promise<I
 }
 
 /**
- * Ends an IX-API change deployed: in one transaction its status and our connection's record
- * (the new MAC, with a history row), so the two never disagree.
+ * Ends an IX-API change deployed: in one transaction its status, our connection's record (the
+ * new MAC, with a history row) and the audit rows (`change.deployed`, then `also`), so the two
+ * never disagree and no crash leaves the transition unaudited.
  */
 export async function finishIxApiDeployed(
   s: ChangeServices,
   c: ChangeRow,
   from: readonly ChangeRow["status"][] = ["deploying"],
   data: Prisma.ChangeRequestUpdateManyMutationInput = {},
+  ...also: TransitionAudit[]
 ): Promise<boolean> {
   const p = macPayloadOf(c);
   const ended = await s.db.prisma.$transaction(async (tx) => {
@@ -309,12 +312,10 @@ export async function finishIxApiDeployed(
     });
     if (n.count === 0) return false;
     if (c.connectionId !== null) await recordMac(tx, c.connectionId, p.newMac, c.id);
+    await transitionAuditIn(tx, c, { actor: null, what: "deployed" }, ...also);
     return true;
   });
-  if (ended) {
-    await transitionAudit(s, null, c, "deployed");
-    await refreshMessage(s, c.id);
-  }
+  if (ended) await refreshMessage(s, c.id);
   return ended;
 }
 
@@ -333,9 +334,12 @@ async function recordMac(tx: Prisma.TransactionClient, connectionId: number, mac
 }
 
 async function failIxApi(s: ChangeServices, c: ChangeRow, reason: string): Promise<void> {
-  const ended = await endChange(s, c, ["deploying"], "failed", { reason: clip(reason, 480) }, "keep");
+  const ended = await endChange(s, c, ["deploying"], "failed", { reason: clip(reason, 480) }, "keep", {
+    actor: null,
+    what: "failed",
+    message: reason,
+  });
   if (!ended) return;
-  await transitionAudit(s, null, c, "failed", reason);
   await refreshMessage(s, c.id);
 }
 

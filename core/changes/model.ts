@@ -1,7 +1,7 @@
 // The change request as a record: its services, its row type, the one status table every
 // status check reads, and the small pieces every step shares (who asked, how a change is
 // loaded, audited and refused).
-import { audit } from "../audit.js";
+import { auditRow, type AuditRecord } from "../audit.js";
 import type { Config } from "../config.js";
 import type { SecretBox } from "../crypto.js";
 import type { Database, Prisma, SessionStatus } from "../db.js";
@@ -124,25 +124,43 @@ export async function loadChange(db: Database, id: number): Promise<ChangeRow | 
   return db.prisma.changeRequest.findUnique({ where: { id }, include: { router: true, approvals: true } });
 }
 
-export async function transitionAudit(
-  s: ChangeServices,
-  actor: Actor | null,
-  change: { id: number; routerId: number | null; connectionId?: number | null },
-  what: string,
-  message = "",
-) {
-  await audit(s.db, {
-    actor: actor ?? PEERBOT,
+/** The change a transition's audit row names: by id, and its router or connection. */
+export type AuditedChange = { id: number; routerId: number | null; connectionId?: number | null };
+
+/**
+ * A change's transition, as its audit row says it ("change.<what>" by the actor, or by peerbot).
+ * Given to endChange (./effects.ts) and written in the transition's own transaction, so that a
+ * process killed right after the status changed cannot leave the transition unaudited.
+ */
+export interface TransitionAudit {
+  actor: Actor | null;
+  what: string;
+  message?: string;
+}
+
+function transitionRecord(change: AuditedChange, t: TransitionAudit): AuditRecord {
+  return {
+    actor: t.actor ?? PEERBOT,
     channel: "",
-    command: `change.${what}`,
+    command: `change.${t.what}`,
     args: `#${change.id}`,
     outcome: "ok",
-    message,
+    message: t.message ?? "",
     objects: [
       changeObject(change.id),
       change.routerId !== null ? `router:${change.routerId}` : `connection:${change.connectionId ?? 0}`,
     ],
-  }).catch((err: unknown) => s.log.error("audit write failed", { err }));
+  };
+}
+
+/** Writes transitions' audit rows in the caller's transaction (a failure fails the transition). */
+export async function transitionAuditIn(
+  tx: Prisma.TransactionClient,
+  change: AuditedChange,
+  ...transitions: TransitionAudit[]
+): Promise<void> {
+  if (!transitions.length) return;
+  await tx.auditEvent.createMany({ data: transitions.map((t) => auditRow(transitionRecord(change, t))) });
 }
 
 export const PEERBOT: Actor = { platform: "console", userId: "peerbot", userName: "peerbot" };

@@ -16,7 +16,7 @@ import {
   OPEN,
   requestersOf,
   routerInfo,
-  transitionAudit,
+  transitionAuditIn,
   utc,
   type ChangeRow,
   type RouterRow,
@@ -240,23 +240,24 @@ export async function planChange(s: ChangeServices, input: PlanInput): Promise<P
       });
     }
     await supersedeOpen(tx, open, created.id, s.clock.now());
+    // The audit rows commit with the change, so that no crash leaves either unaudited.
+    if (input.replaces)
+      await transitionAuditIn(
+        tx,
+        { id: input.replaces.id, routerId: router.id },
+        { actor: null, what: "superseded", message: input.replaces.reason },
+      );
+    await transitionAuditIn(tx, created, { actor: input.actor, what: "create", message: input.summary });
+    for (const o of open)
+      await transitionAuditIn(
+        tx,
+        { id: o.id, routerId: router.id },
+        { actor: input.actor, what: "supersede", message: `by #${created.id}` },
+      );
     return { change: created, superseded: open.map((c) => c.id) };
   });
-  if (input.replaces) {
-    await transitionAudit(
-      s,
-      null,
-      { id: input.replaces.id, routerId: router.id },
-      "superseded",
-      input.replaces.reason,
-    );
-    await refreshMessage(s, input.replaces.id);
-  }
-  await transitionAudit(s, input.actor, change, "create", input.summary);
-  for (const id of superseded) {
-    await transitionAudit(s, input.actor, { id, routerId: router.id }, "supersede", `by #${change.id}`);
-    await refreshMessage(s, id);
-  }
+  if (input.replaces) await refreshMessage(s, input.replaces.id);
+  for (const id of superseded) await refreshMessage(s, id);
   return { kind: "change", change };
 }
 

@@ -20,7 +20,6 @@ import {
   RECONCILE_GRACE_MS,
   requireChange,
   routerOf,
-  transitionAudit,
   type ChangeRow,
   type ChangeServices,
   type ChangeStatus,
@@ -135,10 +134,14 @@ export async function reconcileChanges(s: ChangeServices): Promise<ReconcileRepo
     );
     for (const d of drafts) {
       const reason = "the request was interrupted before its diff was made; its sessions were removed";
-      if (await endChange(s, d, ["planning"], "failed", { reason }, "onRevert")) {
-        await transitionAudit(s, null, d, "failed", reason);
+      if (
+        await endChange(s, d, ["planning"], "failed", { reason }, "onRevert", {
+          actor: null,
+          what: "failed",
+          message: reason,
+        })
+      )
         report.draftsEnded.push(d.id);
-      }
     }
     const { rows: stuck } = await s.db.pool.query<{ id: number; uid: string; deployAttempt: number }>(
       `select id, uid::text as uid, "deployAttempt" from "ChangeRequest"
@@ -212,9 +215,10 @@ export async function abandonChange(
   // A new attempt number makes any job of this change that still turns up do nothing.
   const data = { reason: why, deployAttempt: c.deployAttempt + 1, decidedAt: s.clock.now() };
   const from: ChangeStatus[] = ["planning", "queued", "deploying"];
+  const abandoned = { actor, what: "abandon", message: why };
   const ended =
     seen === "approved" && c.kind === "ixapi"
-      ? await finishIxApiDeployed(s, c, from, data)
+      ? await finishIxApiDeployed(s, c, from, data, abandoned)
       : seen === "approved"
         ? await endChange(
             s,
@@ -223,10 +227,10 @@ export async function abandonChange(
             "deployed",
             { ...data, deployedAt: s.clock.now(), phase: "confirmed" },
             "onDeploy",
+            abandoned,
           )
-        : await endChange(s, c, from, "failed", data, "onRevert");
+        : await endChange(s, c, from, "failed", data, "onRevert", abandoned);
   if (!ended) throw notOpen(await requireChange(s, id));
-  await transitionAudit(s, actor, c, "abandon", why);
   await refreshMessage(s, id);
   return { change: (await loadChange(s.db, id)) as ChangeRow, seen };
 }

@@ -128,6 +128,16 @@ describe("a process SIGKILLed in the middle of an approval or a deploy", () => {
         }),
       ).toBe(0);
       expect(await db.prisma.changeRequest.count({ where: { supersedesId: id } })).toBe(0);
+      // The audit trail: created, approved by bob and deployed, each once, whatever was killed.
+      const trail = await db.prisma.auditEvent.findMany({
+        where: { args: `#${id}`, command: { startsWith: "change." } },
+        orderBy: { id: "asc" },
+      });
+      expect(trail.map((a) => [a.command, a.userName])).toEqual([
+        ["change.create", "alice"],
+        ["change.approve", "bob"],
+        ["change.deployed", "peerbot"],
+      ]);
     },
   );
 });
