@@ -107,7 +107,13 @@ describe("deploys through BullMQ", () => {
     );
     expect(c?.status).toBe("deployed");
     expect(c?.steps.filter((s) => s.startsWith("committed"))).toHaveLength(1);
-    // Adding the job again under the same id is a no-op in BullMQ.
+    // The job ends just after the change does (its message is refreshed after the commit): once
+    // it has, adding it again under the same id is a no-op in BullMQ.
+    const busy = async () => {
+      const n = await queue.queue("deploy").getJobCounts("waiting", "active");
+      return (n.waiting ?? 0) + (n.active ?? 0);
+    };
+    expect(await until(busy, (n) => n === 0)).toBe(0);
     await queue.enqueue("deploy", "deploy", { changeId: id, attempt: 1 }, { jobId: deployJobId(c!, 1) });
     const counts = await queue.queue("deploy").getJobCounts("completed", "waiting", "active", "failed");
     expect((counts.waiting ?? 0) + (counts.active ?? 0)).toBe(0);
