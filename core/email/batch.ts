@@ -9,10 +9,10 @@ import { plural } from "../text.js";
 import type { Composed } from "./compose.js";
 import { draftData } from "./draft.js";
 import { notesOf, refreshBatchMessage, type BatchDetails } from "./message.js";
-import { actorKey, emailAudit, type BatchRow, type EmailCore, type EmailKind } from "./model.js";
+import { actorKey, emailAuditIn, type BatchRow, type EmailCore, type EmailKind } from "./model.js";
 import { batchObject } from "./refs.js";
 import { enqueueAttempt } from "./send.js";
-import { audit } from "../audit.js";
+import { auditRow } from "../audit.js";
 
 export interface BatchInput {
   kind: EmailKind;
@@ -62,16 +62,18 @@ const BATCH_LABEL: Record<BatchRow["status"], string> = {
   cancelled: "cancelled",
 };
 
-async function batchAudit(s: EmailCore, actor: Actor, id: number, what: string, message = "") {
-  await audit(s.db, {
-    actor,
-    channel: "",
-    command: `email-batch.${what}`,
-    args: `#${id}`,
-    outcome: "ok",
-    message,
-    objects: [batchObject(id)],
-  }).catch((err: unknown) => s.log.error("audit write failed", { err }));
+/** A batch's audit row ("email-batch.<what>"), written in the transaction that makes the step. */
+async function batchAuditIn(tx: Prisma.TransactionClient, actor: Actor, id: number, what: string) {
+  await tx.auditEvent.create({
+    data: auditRow({
+      actor,
+      channel: "",
+      command: `email-batch.${what}`,
+      args: `#${id}`,
+      outcome: "ok",
+      objects: [batchObject(id)],
+    }),
+  });
 }
 
 /**
@@ -111,6 +113,7 @@ export async function sendBatch(
       where: { batchId: id, status: "draft" },
       data: { status: "queued", sentBy: me, sentByName: actor.userName, queuedAt: now },
     });
+    await batchAuditIn(tx, actor, id, "send");
     return true;
   });
   if (!won)
@@ -118,7 +121,6 @@ export async function sendBatch(
       `Batch #${id} is already being sent; it is sent once.`,
       "`emails` shows how its e-mails went.",
     );
-  await batchAudit(s, actor, id, "send");
   const queued = await s.db.prisma.email.findMany({
     where: { batchId: id, status: "queued" },
     select: { id: true, messageId: true, attempts: true },
@@ -152,11 +154,11 @@ export async function cancelBatch(
       where: { batchId: id, status: "draft" },
       data: { status: "cancelled", error: `cancelled by ${actor.userName}` },
     });
+    await batchAuditIn(tx, actor, id, "cancel");
     return m.count;
   });
   if (cancelled < 0)
     throw new UserError(`Batch #${id} is no longer a draft.`, "`emails` shows how its e-mails went.");
-  await batchAudit(s, actor, id, "cancel");
   await refreshBatchMessage(s, id, true);
   return { batch: await requireBatch(s, id), cancelled };
 }
@@ -190,14 +192,14 @@ export async function retryFailed(s: EmailCore, id: number, actor: Actor): Promi
           details: { ...notesOf(e), roundStart: e.attempts } as Prisma.InputJsonValue,
         },
       });
-      if (n.count) retried.push(e);
+      if (n.count) {
+        retried.push(e);
+        await emailAuditIn(tx, actor, e.id, "retry");
+      }
     }
     if (retried.length) await tx.emailBatch.update({ where: { id }, data: { status: "sending" } });
   });
   await refreshBatchMessage(s, id, true);
-  for (const e of retried) {
-    await emailAudit(s, actor, e.id, "retry");
-    await enqueueAttempt(s, e, e.attempts + 1);
-  }
+  for (const e of retried) await enqueueAttempt(s, e, e.attempts + 1);
   return retried.length;
 }

@@ -1,7 +1,7 @@
 // The e-mail as a record: the services its steps need, its row types, the one status table
 // every status check reads, and the small pieces every step shares (who, how an e-mail is
 // loaded, audited and refused).
-import { audit } from "../audit.js";
+import { auditRow } from "../audit.js";
 import type { Database, Prisma } from "../db.js";
 import { UserError } from "../errors.js";
 import type { Reply } from "../reply.js";
@@ -82,23 +82,28 @@ export function notDraft(e: EmailRow, what: string): UserError {
   );
 }
 
-/** One audit row for a step of an e-mail's life that no command invocation records. */
-export async function emailAudit(
-  s: EmailCore,
+/**
+ * The audit row of a step of an e-mail's life ("email.<what>"), written in the transaction that
+ * makes the step, so that no crash leaves the step unaudited.
+ */
+export async function emailAuditIn(
+  tx: Prisma.TransactionClient,
   actor: Actor | null,
   id: number,
   what: string,
   message = "",
 ): Promise<void> {
-  await audit(s.db, {
-    actor: actor ?? PEERBOT,
-    channel: "",
-    command: `email.${what}`,
-    args: `#${id}`,
-    outcome: "ok",
-    message: clip(message, 500),
-    objects: [emailObject(id)],
-  }).catch((err: unknown) => s.log.error("audit write failed", { err }));
+  await tx.auditEvent.create({
+    data: auditRow({
+      actor: actor ?? PEERBOT,
+      channel: "",
+      command: `email.${what}`,
+      args: `#${id}`,
+      outcome: "ok",
+      message: clip(message, 500),
+      objects: [emailObject(id)],
+    }),
+  });
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   actorKey,
   EMAIL_QUEUE,
   EMAIL_STATUS,
-  emailAudit,
+  emailAuditIn,
   LIVE,
   loadEmail,
   notDraft,
@@ -114,18 +114,22 @@ export async function queueEmail(s: EmailCore, id: number, actor: Actor): Promis
     );
   if (e.status !== "draft") throw alreadyOn(e);
   checkRecipients(e);
-  const n = await s.db.prisma.email.updateMany({
-    where: { id, status: "draft" },
-    data: {
-      status: "queued",
-      sentBy: actorKey(actor),
-      sentByName: actor.userName,
-      queuedAt: s.clock.now(),
-      details: { ...notesOf(e), roundStart: e.attempts } as Prisma.InputJsonValue,
-    },
+  const won = await s.db.prisma.$transaction(async (tx) => {
+    const n = await tx.email.updateMany({
+      where: { id, status: "draft" },
+      data: {
+        status: "queued",
+        sentBy: actorKey(actor),
+        sentByName: actor.userName,
+        queuedAt: s.clock.now(),
+        details: { ...notesOf(e), roundStart: e.attempts } as Prisma.InputJsonValue,
+      },
+    });
+    if (n.count === 0) return false;
+    await emailAuditIn(tx, actor, id, "send");
+    return true;
   });
-  if (n.count === 0) throw alreadyOn(await requireEmail(s.db, id));
-  await emailAudit(s, actor, id, "send");
+  if (!won) throw alreadyOn(await requireEmail(s.db, id));
   // Drawn before the job is added, so that "queued" never lands after what the job draws.
   await refreshEmailMessage(s, id);
   await enqueueAttempt(s, e, e.attempts + 1);
@@ -150,12 +154,16 @@ export async function cancelEmail(s: EmailCore, id: number, actor: Actor): Promi
       `\`email ${id}\` shows how it went.`,
     );
   if (e.status !== "draft" && e.status !== "queued") throw notDraft(e, "cancelled");
-  const n = await s.db.prisma.email.updateMany({
-    where: { id, status: { in: ["draft", "queued"] } },
-    data: { status: "cancelled", error: `cancelled by ${actor.userName}` },
+  const won = await s.db.prisma.$transaction(async (tx) => {
+    const n = await tx.email.updateMany({
+      where: { id, status: { in: ["draft", "queued"] } },
+      data: { status: "cancelled", error: `cancelled by ${actor.userName}` },
+    });
+    if (n.count === 0) return false;
+    await emailAuditIn(tx, actor, id, "cancel");
+    return true;
   });
-  if (n.count === 0) throw notDraft(await requireEmail(s.db, id), "cancelled");
-  await emailAudit(s, actor, id, "cancel");
+  if (!won) throw notDraft(await requireEmail(s.db, id), "cancelled");
   await redraw(s, e);
   return requireEmail(s.db, id);
 }
