@@ -8,43 +8,23 @@ import { approveChange, getChange, rejectChange } from "../../core/changes.js";
 import { newChange, type Chat } from "../helpers/chat.js";
 import type { TestDatabase } from "../helpers/db.js";
 import { demoChat } from "../helpers/demo-chat.js";
+import { auditRefusal, auditTrail } from "../helpers/refuse-audit.js";
 import type { TestServices } from "../helpers/services.js";
 
 let db: TestDatabase;
 let services: TestServices;
 let chat: Chat;
 let close: (() => Promise<void>) | undefined;
+let refuse: (...commands: string[]) => Promise<void>;
 const bob = { platform: "console" as const, userId: "bob", userName: "bob" };
 
 beforeAll(async () => {
   ({ db, services, chat, close } = await demoChat(import.meta.filename));
-  await db.pool.query(`
-    create table refused_audit (command text primary key);
-    create function refuse_audit() returns trigger language plpgsql as $$
-    begin
-      if exists (select 1 from refused_audit where command = new.command) then
-        raise exception 'audit refused by the test';
-      end if;
-      return new;
-    end $$;
-    create trigger refuse_audit before insert on "AuditEvent" for each row execute function refuse_audit();
-  `);
+  refuse = await auditRefusal(db);
 });
 afterAll(() => close?.());
 
-/** From now on, PostgreSQL refuses audit rows of these commands (none: takes them all again). */
-async function refuse(...commands: string[]): Promise<void> {
-  await db.pool.query("delete from refused_audit");
-  for (const c of commands) await db.pool.query("insert into refused_audit values ($1)", [c]);
-}
-
-const auditsOf = async (id: number) =>
-  (
-    await db.prisma.auditEvent.findMany({
-      where: { args: `#${id}`, command: { startsWith: "change." } },
-      orderBy: { id: "asc" },
-    })
-  ).map((a) => a.command);
+const auditsOf = (id: number) => auditTrail(db, "change.", id);
 
 describe("a change's transition and its audit row", () => {
   it("an approval whose audit row cannot be written does not happen: no approval, no job, still pending", async () => {
